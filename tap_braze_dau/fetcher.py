@@ -38,8 +38,11 @@ class OrderedFetcher(Generic[J, R]):
     def map(self, jobs: Iterable[J]) -> Iterator[tuple[J, R]]:
         if self._parallel == 1:
             # Strictly sequential: no thread, each request made only when its turn comes.
-            for job in jobs:
-                yield job, self._work(job)
+            try:
+                for job in jobs:
+                    yield job, self._work(job)
+            finally:
+                self._stop.set()
             return
         yield from self._map_threaded(iter(jobs))
 

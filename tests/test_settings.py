@@ -1,0 +1,134 @@
+"""Settings validation: every bad value is named; good configs parse with defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tap_braze_dau.settings import (
+    DEFAULT_API_URL,
+    WORKSPACE_APP_ID,
+    SettingsError,
+    parse_settings,
+    validate_settings,
+)
+
+GOOD = {"api_key": "k"}
+
+# (overrides, the setting the message must name)
+BAD: list[tuple[dict[str, Any], str]] = [
+    ({"api_key": None}, "api_key"),
+    ({"api_key": ""}, "api_key"),
+    ({"api_key": "   "}, "api_key"),
+    ({"window_days": 0}, "window_days"),
+    ({"window_days": 101}, "window_days"),
+    ({"window_days": 10.5}, "window_days"),
+    ({"window_days": True}, "window_days"),
+    ({"start_date": "2024-13-01"}, "start_date"),
+    ({"start_date": "2024-02-30"}, "start_date"),
+    ({"start_date": "yesterday"}, "start_date"),
+    ({"start_date": 20240101}, "start_date"),
+    ({"end_date": "2024-00-10"}, "end_date"),
+    ({"start_date": "2024-05-02", "end_date": "2024-05-01"}, "end_date"),
+    ({"timezone": "Mars/Olympus"}, "timezone"),
+    ({"timezone": ""}, "timezone"),
+    ({"timezone": "../../etc/passwd"}, "timezone"),
+    ({"api_url": "http://rest.iad-01.braze.com"}, "api_url"),
+    ({"api_url": "http://10.0.0.1:8080"}, "api_url"),
+    ({"api_url": "ftp://rest.iad-01.braze.com"}, "api_url"),
+    ({"api_url": "rest.iad-01.braze.com"}, "api_url"),
+    ({"api_url": "https://rest.iad-01.braze.com?x=1"}, "api_url"),
+    ({"lookback_days": -1}, "lookback_days"),
+    ({"max_history_days": 0}, "max_history_days"),
+    ({"request_timeout": 0}, "request_timeout"),
+    ({"request_timeout": -5}, "request_timeout"),
+    ({"max_retries": -1}, "max_retries"),
+    ({"retry_wait_seconds": 0}, "retry_wait_seconds"),
+    ({"max_parallel_requests": 0}, "max_parallel_requests"),
+    ({"max_parallel_requests": 17}, "max_parallel_requests"),
+    ({"app_ids": "ios"}, "app_ids"),
+    ({"app_ids": ["ios", ""]}, "app_ids"),
+    ({"app_ids": ["ios", "ios"]}, "app_ids"),
+    ({"app_ids": [WORKSPACE_APP_ID]}, "app_ids"),
+    ({"include_workspace_total": "yes"}, "include_workspace_total"),
+    ({"user_agent": 5}, "user_agent"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "setting"), BAD, ids=[repr(b[0]) for b in BAD])
+def test_each_bad_value_is_rejected_naming_the_setting(
+    overrides: dict[str, Any], setting: str
+) -> None:
+    errors = validate_settings({**GOOD, **overrides})
+    assert errors, f"{overrides} was accepted"
+    assert any(error.startswith(f"{setting}:") for error in errors), errors
+    with pytest.raises(SettingsError, match=setting):
+        parse_settings({**GOOD, **overrides})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://rest.iad-01.braze.com",
+        "https://rest.fra-02.braze.eu/",
+        "https://rest.some-future-instance.braze.com",
+        "http://127.0.0.1:8080",
+        "http://localhost:9999",
+        "http://[::1]:9999",
+    ],
+)
+def test_any_https_url_and_loopback_http_are_accepted(url: str) -> None:
+    assert validate_settings({**GOOD, "api_url": url}) == []
+    assert not parse_settings({**GOOD, "api_url": url}).api_url.endswith("/")
+
+
+def test_defaults() -> None:
+    settings = parse_settings(GOOD)
+    assert settings.api_url == DEFAULT_API_URL
+    assert settings.zone.key == "UTC"
+    assert (settings.lookback_days, settings.window_days) == (3, 100)
+    assert settings.max_history_days == 3650
+    assert settings.request_timeout == 60
+    assert settings.start_date is None
+    assert settings.end_date is None
+    assert settings.series == [WORKSPACE_APP_ID]
+
+
+def test_all_errors_are_reported_at_once() -> None:
+    errors = validate_settings({"window_days": 0, "lookback_days": -2, "timezone": "Nope"})
+    named = {error.split(":")[0] for error in errors}
+    assert {"api_key", "window_days", "lookback_days", "timezone"} <= named
+
+
+def test_series_order_and_workspace_total() -> None:
+    with_total = parse_settings({**GOOD, "app_ids": ["b", "a"]})
+    assert with_total.series == ["b", "a", WORKSPACE_APP_ID]
+    without = parse_settings({**GOOD, "app_ids": ["b"], "include_workspace_total": False})
+    assert without.series == ["b"]
+    # without app_ids the workspace series is always synced
+    assert parse_settings({**GOOD, "include_workspace_total": False}).series == [WORKSPACE_APP_ID]
+
+
+def test_a_datetime_start_date_uses_its_date() -> None:
+    settings = parse_settings({**GOOD, "start_date": "2024-03-01T00:00:00Z"})
+    assert settings.start_date == dt.date(2024, 3, 1)
+
+
+@given(st.integers(min_value=-1000, max_value=1000))
+def test_window_days_accepted_exactly_from_1_to_100(value: int) -> None:
+    errors = validate_settings({**GOOD, "window_days": value})
+    assert (errors == []) == (1 <= value <= 100)
+
+
+@given(st.dates(), st.dates())
+def test_end_date_before_start_date_is_the_only_date_order_error(
+    start: dt.date, end: dt.date
+) -> None:
+    errors = validate_settings(
+        {**GOOD, "start_date": start.isoformat(), "end_date": end.isoformat()}
+    )
+    assert (errors == []) == (start <= end)

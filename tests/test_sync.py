@@ -1,0 +1,368 @@
+"""End-to-end syncs of the real `tap-braze-dau` command against the emulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import API_KEY, TapRun, base_config, bookmark, day_range, run_tap
+from tests.emulator import WORKSPACE, BrazeEmulator
+
+
+def check_state_never_runs_ahead(run: TapRun) -> None:
+    """Walk the messages: every STATE claims only days already emitted for that series."""
+    emitted: dict[str, set[str]] = {}
+    for message in run.messages:
+        if message["type"] == "RECORD":
+            record = message["record"]
+            emitted.setdefault(record["app_id"], set()).add(record["time"])
+        elif message["type"] == "STATE":
+            partitions = message["value"].get("bookmarks", {}).get("dau", {}).get("partitions", [])
+            for partition in partitions:
+                claimed = partition.get("replication_key_value")
+                app_id = partition["context"]["app_id"]
+                if claimed is not None and app_id in emitted:
+                    assert claimed in emitted[app_id], f"STATE claims {app_id} {claimed}"
+                    assert claimed == max(emitted[app_id])
+
+
+def test_full_sync_delivers_every_day_exactly_once(emulator: BrazeEmulator, tmp_path: Path) -> None:
+    first, last = dt.date(2023, 1, 1), dt.date(2024, 12, 31)
+    config = base_config(
+        emulator,
+        start_date=first.isoformat(),
+        end_date=last.isoformat(),
+        app_ids=["ios", "android"],
+        window_days=100,
+    )
+    run = run_tap(config, tmp_path)
+    assert run.returncode == 0, run.stderr
+    for series in ("ios", "android", WORKSPACE):
+        assert run.days(series) == emulator.expected(series, first, last)
+    # no key is ever null, and the workspace series carries its marker
+    assert all(r["app_id"] and r["time"] for r in run.records)
+    assert {r["app_id"] for r in run.records} == {"ios", "android", WORKSPACE}
+
+    # the minimum number of requests, none longer than window_days, none overlapping
+    days = (last - first).days + 1
+    requests = emulator.dau_requests()
+    assert len(requests) == 3 * math.ceil(days / 100)
+    for series in ("ios", "android", WORKSPACE):
+        asked: list[str] = []
+        for request in (r for r in requests if r.app_id == series):
+            assert 1 <= int(request.params["length"]) <= 100
+            assert request.first_day
+            assert request.last_day
+            asked += day_range(
+                dt.date.fromisoformat(request.first_day), dt.date.fromisoformat(request.last_day)
+            )
+        assert sorted(asked) == day_range(first, last)
+
+
+def test_schema_keys_and_state_shape(emulator: BrazeEmulator, tmp_path: Path) -> None:
+    config = base_config(emulator, start_date="2024-12-01", app_ids=["ios"])
+    run = run_tap(config, tmp_path)
+    assert run.returncode == 0, run.stderr
+    schema = next(m for m in run.messages if m["type"] == "SCHEMA")
+    assert schema["stream"] == "dau"
+    assert schema["key_properties"] == ["app_id", "time"]
+    assert schema["bookmark_properties"] == ["time"]
+    properties = schema["schema"]["properties"]
+    assert properties["time"]["format"] == "date"
+    assert "integer" in properties["dau"]["type"]
+    assert "null" not in properties["app_id"]["type"]
+    partitions = run.last_state["bookmarks"]["dau"]["partitions"]
+    assert {p["context"]["app_id"] for p in partitions} == {"ios", WORKSPACE}
+    assert bookmark(run.last_state, "ios") == "2024-12-31"
+
+
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_each_series_ascending_with_a_state_after_every_window(
+    emulator: BrazeEmulator, tmp_path: Path, parallel: int
+) -> None:
+    config = base_config(
+        emulator,
+        start_date="2024-01-01",
+        end_date="2024-06-30",
+        app_ids=["ios", "android"],
+        window_days=30,
+        max_parallel_requests=parallel,
+    )
+    run = run_tap(config, tmp_path)
+    assert run.returncode == 0, run.stderr
+    for series in ("ios", "android", WORKSPACE):
+        times = [r["time"] for r in run.records if r["app_id"] == series]
+        assert times == sorted(times)
+    check_state_never_runs_ahead(run)
+    # one STATE right after each window that delivered rows: 7 windows for ios and the
+    # workspace, 4 for android (its history starts 2024-03-15)
+    states_after_records = sum(
+        1
+        for before, message in zip(run.messages, run.messages[1:], strict=False)
+        if before["type"] == "RECORD" and message["type"] == "STATE"
+    )
+    assert states_after_records == 7 + 4 + 7
+    # each STATE after a window claims exactly that window's last day
+    ios_claims = [bookmark(s, "ios") for s in run.states if bookmark(s, "ios")]
+    assert ios_claims[0] == "2024-01-02"  # 182 days = 2 + 6 x 30, planned back from the end
+    assert ios_claims[-1] == "2024-06-30"
+
+
+def test_incremental_run_rereads_the_lookback_and_updates_revised_days(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    config = base_config(
+        emulator, start_date="2024-10-01", end_date="2024-12-31", app_ids=["ios"], lookback_days=3
+    )
+    first = run_tap(config, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert bookmark(first.last_state, "ios") == "2024-12-31"
+
+    emulator.revise("ios", dt.date(2024, 12, 31), 77)  # today's partial count, completed
+    emulator.revise("ios", dt.date(2024, 12, 29), 55)  # a recent day, revised
+    emulator.requests.clear()
+    second = run_tap(config, tmp_path, state=first.last_state)
+    assert second.returncode == 0, second.stderr
+    # only the bookmarked day and the three before it are requested again
+    assert second.days("ios") == emulator.expected(
+        "ios", dt.date(2024, 12, 28), dt.date(2024, 12, 31)
+    )
+    assert second.days("ios")["2024-12-31"] == 77
+    assert second.days("ios")["2024-12-29"] == 55
+    assert [(r.first_day, r.last_day) for r in emulator.dau_requests() if r.app_id == "ios"] == [
+        ("2024-12-28", "2024-12-31")
+    ]
+    assert bookmark(second.last_state, "ios") == "2024-12-31"
+
+
+def test_lookback_zero_still_rereads_the_bookmarked_day(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    state = {
+        "bookmarks": {
+            "dau": {
+                "partitions": [
+                    {
+                        "context": {"app_id": "ios"},
+                        "replication_key": "time",
+                        "replication_key_value": "2024-12-20",
+                    },
+                ]
+            }
+        }
+    }
+    config = base_config(
+        emulator,
+        app_ids=["ios"],
+        include_workspace_total=False,
+        lookback_days=0,
+        end_date="2024-12-25",
+    )
+    run = run_tap(config, tmp_path, state=state)
+    assert run.returncode == 0, run.stderr
+    assert sorted(run.days("ios")) == day_range(dt.date(2024, 12, 20), dt.date(2024, 12, 25))
+
+
+def test_bookmark_does_not_move_back_while_the_lookback_is_reread(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    state = {
+        "bookmarks": {
+            "dau": {
+                "partitions": [
+                    {
+                        "context": {"app_id": "ios"},
+                        "replication_key": "time",
+                        "replication_key_value": "2024-12-20",
+                    },
+                ]
+            }
+        }
+    }
+    config = base_config(
+        emulator,
+        app_ids=["ios"],
+        include_workspace_total=False,
+        lookback_days=10,
+        window_days=3,
+        end_date="2024-12-22",
+    )
+    run = run_tap(config, tmp_path, state=state)
+    assert run.returncode == 0, run.stderr
+    claims = [bookmark(s, "ios") for s in run.states]
+    assert all(claim is not None and claim >= "2024-12-20" for claim in claims), claims
+    assert claims[-1] == "2024-12-22"
+
+
+def test_without_start_date_or_state_history_is_discovered_back_to_its_start(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    config = base_config(
+        emulator, app_ids=["ios", "android"], include_workspace_total=False, end_date="2024-12-31"
+    )
+    run = run_tap(config, tmp_path)
+    assert run.returncode == 0, run.stderr
+    today = dt.date(2024, 12, 31)
+    assert run.days("ios") == emulator.expected("ios", dt.date(2023, 1, 1), today)
+    assert run.days("android") == emulator.expected("android", dt.date(2024, 3, 15), today)
+    # ios: 730 days -> 8 windows, the 8th showing where history starts; android: 292 days
+    # -> 3 windows, the 3rd partial. Nothing further back is requested.
+    by_series = {
+        s: [r for r in emulator.dau_requests() if r.app_id == s] for s in ("ios", "android")
+    }
+    assert len(by_series["ios"]) == 8
+    assert len(by_series["android"]) == 3
+    check_state_never_runs_ahead(run)
+
+
+def test_discovery_stops_at_an_empty_window(tmp_path: Path) -> None:
+    """History ending exactly on a window boundary: the next, empty, window ends the walk."""
+    with BrazeEmulator(
+        api_key=API_KEY, apps={"web": dt.date(2024, 9, 23)}, today=dt.date(2024, 12, 31)
+    ) as braze:
+        run = run_tap(
+            base_config(
+                braze,
+                app_ids=["web"],
+                include_workspace_total=False,
+                window_days=50,
+                end_date="2024-12-31",
+            ),
+            tmp_path,
+        )
+        assert run.returncode == 0, run.stderr
+        assert run.days("web") == braze.expected("web", dt.date(2024, 9, 23), dt.date(2024, 12, 31))
+        assert len(braze.dau_requests()) == 3  # 2 full windows, then an empty one
+
+
+def test_discovery_stops_at_max_history_days(tmp_path: Path) -> None:
+    """Braze may report zeros before an app existed: max_history_days bounds the walk."""
+    with BrazeEmulator(
+        api_key=API_KEY,
+        apps={"web": dt.date(2024, 1, 1)},
+        today=dt.date(2024, 12, 31),
+        pre_history="zeros",
+    ) as braze:
+        config = base_config(
+            braze,
+            app_ids=["web"],
+            include_workspace_total=False,
+            max_history_days=500,
+            end_date="2024-12-31",
+        )
+        run = run_tap(config, tmp_path)
+        assert run.returncode == 0, run.stderr
+        days = run.days("web")
+        assert len(days) == 500
+        assert min(days) == (dt.date(2024, 12, 31) - dt.timedelta(days=499)).isoformat()
+        assert len(braze.dau_requests()) == 5
+
+
+def test_workspace_total_only_when_asked_with_app_ids(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    common: dict[str, Any] = {"start_date": "2024-12-30"}
+    only_apps = run_tap(
+        base_config(emulator, app_ids=["ios"], include_workspace_total=False, **common), tmp_path
+    )
+    assert {r["app_id"] for r in only_apps.records} == {"ios"}
+    no_apps = run_tap(base_config(emulator, include_workspace_total=False, **common), tmp_path)
+    assert {r["app_id"] for r in no_apps.records} == {WORKSPACE}
+    # the workspace series is requested without app_id
+    assert all("app_id" not in r.params for r in emulator.dau_requests() if r.app_id == WORKSPACE)
+
+
+@pytest.mark.parametrize(
+    "workspace_tz",
+    [
+        "UTC",
+        "Pacific/Pago_Pago",
+        "Pacific/Honolulu",
+        "America/New_York",
+        "Asia/Kolkata",
+        "Asia/Vladivostok",
+        "Asia/Magadan",
+    ],
+)
+@pytest.mark.parametrize("configured", ["UTC", "workspace"])
+def test_exactly_the_requested_days_whatever_the_workspace_zone(
+    tmp_path: Path, workspace_tz: str, configured: str
+) -> None:
+    """Workspaces up to 11 hours from UTC, with `timezone` left at UTC or set to theirs."""
+    with BrazeEmulator(
+        api_key=API_KEY,
+        apps={"ios": dt.date(2020, 1, 1)},
+        workspace_tz=workspace_tz,
+        today=dt.date(2024, 12, 31),
+    ) as braze:
+        first, last = dt.date(2024, 3, 1), dt.date(2024, 11, 15)  # spans both DST changes
+        config = base_config(
+            braze,
+            app_ids=["ios"],
+            include_workspace_total=False,
+            start_date=first.isoformat(),
+            end_date=last.isoformat(),
+            timezone=workspace_tz if configured == "workspace" else "UTC",
+            window_days=37,
+        )
+        run = run_tap(config, tmp_path)
+        assert run.returncode == 0, run.stderr
+        assert run.days("ios") == braze.expected("ios", first, last)
+        assert "Dropped" not in run.stderr
+
+
+def test_end_date_defaults_to_today_in_the_configured_zone(tmp_path: Path) -> None:
+    with BrazeEmulator(
+        api_key=API_KEY, apps={"ios": dt.date(2020, 1, 1)}, workspace_tz="Asia/Tokyo"
+    ) as braze:
+        before = dt.datetime.now(dt.timezone.utc).astimezone(braze.zone).date()
+        run = run_tap(
+            base_config(
+                braze,
+                app_ids=["ios"],
+                include_workspace_total=False,
+                timezone="Asia/Tokyo",
+                start_date=before.isoformat(),
+            ),
+            tmp_path,
+        )
+        after = dt.datetime.now(dt.timezone.utc).astimezone(braze.zone).date()
+        assert run.returncode == 0, run.stderr
+        (request,) = braze.dau_requests()
+        assert request.params["ending_at"][:10] in {before.isoformat(), after.isoformat()}
+        assert request.params["ending_at"].endswith("T12:00:00+09:00")
+        assert list(run.days("ios")) in ([before.isoformat()], [after.isoformat()])
+
+
+def test_nothing_to_do_when_the_bookmark_is_past_end_date(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    state = {
+        "bookmarks": {
+            "dau": {
+                "partitions": [
+                    {
+                        "context": {"app_id": "ios"},
+                        "replication_key": "time",
+                        "replication_key_value": "2024-12-31",
+                    },
+                ]
+            }
+        }
+    }
+    config = base_config(
+        emulator,
+        app_ids=["ios"],
+        include_workspace_total=False,
+        end_date="2024-06-01",
+        lookback_days=3,
+    )
+    run = run_tap(config, tmp_path, state=state)
+    assert run.returncode == 0, run.stderr
+    assert run.records == []
+    assert emulator.dau_requests() == []
+    assert bookmark(run.last_state, "ios") == "2024-12-31"
