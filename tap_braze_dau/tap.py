@@ -7,6 +7,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_braze_dau import settings as defaults
+from tap_braze_dau.errors import BrazeFatalError
 from tap_braze_dau.settings import validate_settings
 from tap_braze_dau.streams import DauStream
 from tap_braze_dau.windows import MAX_WINDOW_DAYS
@@ -141,6 +142,17 @@ class TapBrazeDau(Tap):
 
     def discover_streams(self) -> list[DauStream]:
         return [DauStream(self)]
+
+    def sync_all(self) -> None:
+        """Sync; a failure whose message says it all ends the run without a traceback.
+
+        STATE was written after every complete window, so the next run resumes from there.
+        """
+        try:
+            super().sync_all()
+        except BrazeFatalError as exc:
+            self.logger.error("Sync failed: %s", exc)
+            raise SystemExit(1) from None
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's schema checks, plus ours: ranges, dates, URLs, zones, with names."""

@@ -16,6 +16,7 @@ see `Fault`. Every request is logged (`requests`, or `GET /_emulator/requests`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
@@ -37,12 +38,14 @@ class Fault:
     """A misbehaviour applied to matching requests.
 
     kind: "status" (answer `status` with `message`; a 429 carries X-RateLimit-Reset
-    `reset_in` seconds ahead), "stall" (sleep `seconds` before answering), "drop" (close
+    `reset_in` seconds ahead), "stall" (sleep `seconds` before answering; logged with
+    status 0 on arrival), "drop" (close
     the connection without answering), "truncate" (announce the full body, send half),
     "invalid_json", "message" (a 200 whose message is `message`), "no_data" (a 200 without
     `data`), "data_not_list", "rows" (a 200 whose rows are `transform(rows)`, or the real
     rows plus `extra_rows`).
     app_id: only requests for this series (WORKSPACE for the total); None for any.
+    covers: only requests whose window contains this day (YYYY-MM-DD); None for any.
     skip: matching requests let through untouched before the fault starts.
     count: matching requests it then applies to; -1 for every one from then on.
     """
@@ -54,6 +57,7 @@ class Fault:
     reset_in: float = 2.0
     lowercase_headers: bool = False
     app_id: str | None = None
+    covers: str | None = None
     skip: int = 0
     count: int = 1
     extra_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -79,6 +83,7 @@ class LoggedRequest:
     authorized: bool
     first_day: str | None = None
     last_day: str | None = None
+    reset_sent: int | None = None
 
 
 def value_for(app_id: str, day: dt.date) -> int:
@@ -132,7 +137,7 @@ class BrazeEmulator:
         self.requests: list[LoggedRequest] = []
         self._rate_counts: dict[int, int] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -202,10 +207,16 @@ class BrazeEmulator:
 
     # -- request handling ---------------------------------------------------------------
 
-    def take_fault(self, series: str | None) -> Fault | None:
+    def take_fault(
+        self, series: str | None, window: tuple[dt.date, dt.date] | None
+    ) -> Fault | None:
         with self._lock:
             for fault in self.faults:
                 if fault.app_id is not None and fault.app_id != series:
+                    continue
+                if fault.covers is not None and not (
+                    window and window[0] <= dt.date.fromisoformat(fault.covers) <= window[1]
+                ):
                     continue
                 if fault.skip > 0:
                     fault.skip -= 1
@@ -233,6 +244,13 @@ class BrazeEmulator:
         if lowercase:
             headers = {name.lower(): value for name, value in headers.items()}
         return headers, used > self.rate_limit
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up (timeouts, killed taps) are routine here, not worth a trace."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
 
 
 def _handler_for(emulator: BrazeEmulator) -> type[BaseHTTPRequestHandler]:
@@ -278,6 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
                 authorized=auth == f"Bearer {self.braze.api_key}",
                 first_day=extra.get("first_day"),
                 last_day=extra.get("last_day"),
+                reset_sent=extra.get("reset_sent"),
             )
         )
 
@@ -313,18 +332,28 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.braze.latency:
             time.sleep(self.braze.latency)
-        fault = self.braze.take_fault(series)
+        window = self._window(params)
+        fault = self.braze.take_fault(series, window if isinstance(window, tuple) else None)
         lowercase = self.braze.lowercase_headers or bool(fault and fault.lowercase_headers)
         rate_headers, over_limit = self.braze.rate_headers(lowercase=lowercase)
         if not self._authorized(params, series, rate_headers):
             return
         if over_limit:
-            self._log(params, series, 429, fault="rate_limit")
+            reset = int(
+                next(v for k, v in rate_headers.items() if k.lower() == "x-ratelimit-reset")
+            )
+            self._log(params, series, 429, fault="rate_limit", reset_sent=reset)
             self._json(429, {"message": "Rate limit exceeded"}, rate_headers)
+            return
+        if fault is not None and fault.kind == "stall":
+            # Logged on arrival: the client has usually given up by the time it is answered.
+            self._log(params, series, 0, fault="stall")
+            time.sleep(fault.seconds)
+            self._answer(params, series, window, rate_headers, None, log=False)
             return
         if fault is not None and self._apply_fault(fault, params, series, rate_headers):
             return
-        self._answer(params, series, rate_headers, fault)
+        self._answer(params, series, window, rate_headers, fault)
 
     def _authorized(self, params: dict[str, str], series: str, headers: dict[str, str]) -> bool:
         auth = self.headers.get("Authorization", "")
@@ -364,10 +393,12 @@ class _Handler(BaseHTTPRequestHandler):
         self,
         params: dict[str, str],
         series: str,
+        window: tuple[dt.date, dt.date] | str,
         headers: dict[str, str],
         fault: Fault | None,
+        *,
+        log: bool = True,
     ) -> None:
-        window = self._window(params)
         if isinstance(window, str):
             self._log(params, series, 400)
             self._json(400, {"message": window, "errors": [window]}, headers)
@@ -380,6 +411,10 @@ class _Handler(BaseHTTPRequestHandler):
         rows: list[Any] = self.braze.series_rows(series, first, last)
         if fault is not None and fault.kind == "rows":
             rows = fault.transform(rows) if fault.transform else rows + fault.extra_rows
+        if not log:
+            with contextlib.suppress(OSError):  # the client may have hung up
+                self._json(200, {"message": "success", "data": rows}, headers)
+            return
         self._log(
             params,
             series,
@@ -395,18 +430,17 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> bool:
         """Misbehave as `fault` says; False when the request should be answered normally."""
         kind = fault.kind
-        if kind == "stall":
-            time.sleep(fault.seconds)
-            return False
         if kind == "rows":
             return False
-        self._log(params, series, fault.status if kind == "status" else 200, fault=kind)
+        reset = int(time.time() + fault.reset_in) if fault.status == 429 else None
+        self._log(
+            params, series, fault.status if kind == "status" else 200, fault=kind, reset_sent=reset
+        )
         if kind == "status":
-            if fault.status == 429:
-                reset = str(int(time.time() + fault.reset_in))
+            if reset is not None:
                 key = "x-ratelimit-reset" if fault.lowercase_headers else "X-RateLimit-Reset"
                 headers = {n: v for n, v in headers.items() if n.lower() != "x-ratelimit-reset"}
-                headers[key] = reset
+                headers[key] = str(reset)
             self._json(fault.status, {"message": fault.message or "Internal Server Error"}, headers)
         elif kind == "drop":
             self.close_connection = True
