@@ -1,0 +1,136 @@
+"""The command line as users meet it: bad settings, --about, --discover, env config."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import API_KEY, ROOT, TAP, base_config, run_tap
+from tests.emulator import BrazeEmulator
+
+# (overrides, the setting the message must name)
+INVALID: list[tuple[dict[str, Any], str]] = [
+    ({"window_days": 0}, "window_days"),
+    ({"window_days": 101}, "window_days"),
+    ({"start_date": "2024-13-01"}, "start_date"),
+    ({"start_date": "2024-05-02", "end_date": "2024-05-01"}, "end_date"),
+    ({"timezone": "Europe/Atlantis"}, "timezone"),
+    ({"api_url": "http://rest.iad-01.braze.com"}, "api_url"),
+    ({"api_key": None}, "api_key"),
+    ({"lookback_days": -1}, "lookback_days"),
+    ({"max_history_days": 0}, "max_history_days"),
+    ({"request_timeout": 0}, "request_timeout"),
+    ({"max_retries": -1}, "max_retries"),
+    ({"max_parallel_requests": 0}, "max_parallel_requests"),
+    ({"app_ids": ["ios", "ios"]}, "app_ids"),
+    ({"include_workspace_total": "no"}, "include_workspace_total"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "setting"), INVALID, ids=[s for _, s in INVALID])
+def test_invalid_settings_stop_the_tap_before_any_request(
+    emulator: BrazeEmulator, tmp_path: Path, overrides: dict[str, Any], setting: str
+) -> None:
+    config = {**base_config(emulator), **overrides}
+    config = {k: v for k, v in config.items() if v is not None}
+    run = run_tap(config, tmp_path)
+    assert run.returncode != 0
+    errors = [line for line in run.stderr.splitlines() if "ERROR" in line]
+    assert any(setting in line for line in errors), run.stderr
+    assert run.messages == []
+    assert emulator.requests == []
+
+
+def test_about_lists_every_setting_and_marks_the_key_secret() -> None:
+    proc = subprocess.run(
+        [*TAP, "--about", "--format=json"], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    about = json.loads(proc.stdout)
+    properties = about["settings"]["properties"]
+    for name in (
+        "api_key",
+        "api_url",
+        "start_date",
+        "end_date",
+        "timezone",
+        "app_ids",
+        "include_workspace_total",
+        "lookback_days",
+        "window_days",
+        "max_history_days",
+        "request_timeout",
+    ):
+        assert name in properties, name
+    assert properties["api_key"]["secret"] is True
+    assert about["settings"]["required"] == ["api_key"]
+    assert properties["api_url"]["default"] == "https://rest.iad-01.braze.com"
+    for capability in ("catalog", "discover", "state", "about", "stream-maps"):
+        assert capability in about["capabilities"]
+
+
+def test_discover_needs_no_config_and_describes_the_stream() -> None:
+    proc = subprocess.run(
+        [*TAP, "--discover"], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    (stream,) = json.loads(proc.stdout)["streams"]
+    assert stream["tap_stream_id"] == "dau"
+    assert stream["key_properties"] == ["app_id", "time"]
+    assert stream["replication_key"] == "time"
+    assert stream["replication_method"] == "INCREMENTAL"
+
+
+def test_settings_from_environment_variables(emulator: BrazeEmulator, tmp_path: Path) -> None:
+    env = {
+        "TAP_BRAZE_DAU_API_KEY": API_KEY,
+        "TAP_BRAZE_DAU_API_URL": emulator.url,
+        "TAP_BRAZE_DAU_APP_IDS": '["ios","android"]',
+        "TAP_BRAZE_DAU_INCLUDE_WORKSPACE_TOTAL": "false",
+        "TAP_BRAZE_DAU_START_DATE": "2024-12-25",
+        "TAP_BRAZE_DAU_END_DATE": "2024-12-31",
+        "TAP_BRAZE_DAU_WINDOW_DAYS": "3",
+    }
+    proc = subprocess.run(
+        [*TAP, "--config", "ENV"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert API_KEY not in proc.stdout + proc.stderr
+    records = [
+        json.loads(line)["record"] for line in proc.stdout.splitlines() if '"RECORD"' in line
+    ]
+    assert {r["app_id"] for r in records} == {"ios", "android"}
+    assert len(records) == 7 * 2
+    assert all(r.params["length"] in {"1", "3"} for r in emulator.dau_requests())
+
+
+def test_a_catalog_that_deselects_the_stream_makes_no_request(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    catalog = json.loads(
+        subprocess.run(
+            [*TAP, "--discover"], capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout
+    )
+    for entry in catalog["streams"][0]["metadata"]:
+        if entry["breadcrumb"] == []:
+            entry["metadata"]["selected"] = False
+    catalog_path = tmp_path / "catalog.json"
+    catalog_path.write_text(json.dumps(catalog))
+    run = run_tap(
+        base_config(emulator, start_date="2024-12-01"),
+        tmp_path,
+        extra_args=["--catalog", str(catalog_path)],
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.records == []
+    assert emulator.requests == []
