@@ -182,6 +182,28 @@ def _check_app_ids(value: object) -> list[str]:
     return errors
 
 
+#: Settings that take fractional seconds.
+NUMBER_SETTINGS = ("request_timeout", "retry_wait_seconds")
+
+
+def coerce_number_strings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """`config` with numeric strings of the seconds settings turned into numbers.
+
+    Meltano 4.4 cannot pass a `kind: decimal` setting that comes from an environment
+    variable (it fails to serialize the Decimal), so meltano.yml declares these settings as
+    strings; "30" and "0.5" must then work as 30 and 0.5.
+    """
+    result = dict(config)
+    for name in NUMBER_SETTINGS:
+        value = result.get(name)
+        if isinstance(value, str):
+            try:
+                result[name] = float(value)
+            except ValueError:
+                pass  # left as is: validation names the setting and the value
+    return result
+
+
 def validate_settings(config: Mapping[str, Any]) -> list[str]:
     """Every problem with `config`, each message starting with the setting's name."""
     errors: list[str] = []

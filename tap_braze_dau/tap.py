@@ -8,7 +8,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from tap_braze_dau import settings as defaults
 from tap_braze_dau.errors import BrazeFatalError
-from tap_braze_dau.settings import validate_settings
+from tap_braze_dau.settings import coerce_number_strings, validate_settings
 from tap_braze_dau.streams import DauStream
 from tap_braze_dau.windows import MAX_WINDOW_DAYS
 
@@ -156,6 +156,7 @@ class TapBrazeDau(Tap):
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's schema checks, plus ours: ranges, dates, URLs, zones, with names."""
+        self._config = coerce_number_strings(self._config)
         errors = super()._validate_config(raise_errors=False)
         errors += [e for e in validate_settings(self.config) if e not in errors]
         if errors and raise_errors:

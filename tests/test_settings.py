@@ -13,6 +13,7 @@ from tap_braze_dau.settings import (
     DEFAULT_API_URL,
     WORKSPACE_APP_ID,
     SettingsError,
+    coerce_number_strings,
     parse_settings,
     validate_settings,
 )
@@ -132,3 +133,11 @@ def test_end_date_before_start_date_is_the_only_date_order_error(
         {**GOOD, "start_date": start.isoformat(), "end_date": end.isoformat()}
     )
     assert (errors == []) == (start <= end)
+
+
+def test_numeric_strings_for_seconds_settings_are_numbers() -> None:
+    config = coerce_number_strings({**GOOD, "request_timeout": "30", "retry_wait_seconds": "0.5"})
+    settings = parse_settings(config)
+    assert (settings.request_timeout, settings.retry_wait_seconds) == (30.0, 0.5)
+    bad = coerce_number_strings({**GOOD, "request_timeout": "soon"})
+    assert any(e.startswith("request_timeout:") for e in validate_settings(bad))

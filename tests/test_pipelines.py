@@ -1,0 +1,350 @@
+"""Meltano pipelines end to end: real Meltano, real targets, a real PostgreSQL server.
+
+Only Braze is simulated (the emulator on 127.0.0.1). Meltano runs the repository's own
+meltano.yml; its plugins are installed once per test session (`meltano install`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import API_KEY, ROOT, day_range
+from tests.emulator import WORKSPACE, BrazeEmulator, Fault
+from tests.postgres import PostgresServer, start_postgres
+
+FIRST, LAST = dt.date(2024, 1, 1), dt.date(2024, 12, 31)  # 366 days: 4 windows a series
+APPS = {"ios": dt.date(2023, 6, 1), "android": dt.date(2024, 4, 10), "web": dt.date(2024, 11, 1)}
+SERIES = [*APPS, WORKSPACE]
+
+
+@pytest.fixture(scope="session")
+def meltano_bin() -> str:
+    """Meltano from `make` (MELTANO_BIN) or .venv-meltano; never skipped."""
+    candidate = os.environ.get("MELTANO_BIN") or str(ROOT / ".venv-meltano" / "bin" / "meltano")
+    if not Path(candidate).exists():
+        pytest.fail(f"Meltano not found at {candidate}: run the tests with `make test`")
+    return candidate
+
+
+@pytest.fixture(scope="session")
+def installed(meltano_bin: str) -> str:
+    """`meltano install` of the project's own meltano.yml, once per session."""
+    result = subprocess.run(
+        [meltano_bin, "install"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env=_clean_env(),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return meltano_bin
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def braze() -> Iterator[BrazeEmulator]:
+    with BrazeEmulator(api_key=API_KEY, apps=APPS, today=LAST) as emulator:
+        yield emulator
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment without any TAP_/TARGET_/MELTANO_ settings of the developer's."""
+    prefixes = ("TAP_BRAZE_DAU_", "TARGET_", "MELTANO_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+
+
+class Pipeline:
+    """`meltano run tap-braze-dau <target>` with its settings in environment variables."""
+
+    def __init__(
+        self, meltano_bin: str, tmp_path: Path, braze: BrazeEmulator, **settings: str
+    ) -> None:
+        self.meltano_bin = meltano_bin
+        self.env = {
+            **_clean_env(),
+            "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "TAP_BRAZE_DAU_API_KEY": API_KEY,
+            "TAP_BRAZE_DAU_API_URL": braze.url,
+            "TAP_BRAZE_DAU_APP_IDS": json.dumps(list(APPS)),
+            "TAP_BRAZE_DAU_START_DATE": FIRST.isoformat(),
+            "TAP_BRAZE_DAU_END_DATE": LAST.isoformat(),
+            "TAP_BRAZE_DAU_RETRY_WAIT_SECONDS": "0.01",
+            # the test server trusts loopback connections; target-postgres wants a password
+            "TARGET_POSTGRES_PASSWORD": "unused-with-trust-auth",
+            "TARGET_CSV_OUTPUT_PATH": str(tmp_path / "csv"),
+            "TARGET_JSONL_DESTINATION_PATH": str(tmp_path / "jsonl"),
+            **settings,
+        }
+        (tmp_path / "jsonl").mkdir(exist_ok=True)
+
+    def meltano(self, *args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [self.meltano_bin, *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert API_KEY not in result.stdout + result.stderr, "API key in Meltano's output"
+        return result
+
+    def run(self, target: str, *, succeed: bool = True) -> subprocess.CompletedProcess[str]:
+        result = self.meltano("run", "tap-braze-dau", target)
+        if succeed:
+            assert result.returncode == 0, result.stderr[-6000:]
+        return result
+
+    def state(self, target: str) -> dict[str, Any]:
+        result = self.meltano("state", "get", f"dev:tap-braze-dau-to-{target}")
+        assert result.returncode == 0, result.stderr[-3000:]
+        return json.loads(result.stdout.strip().splitlines()[-1])["singer_state"]
+
+
+def expected(braze: BrazeEmulator, first: dt.date = FIRST, last: dt.date = LAST) -> dict:
+    return {(s, day): dau for s in SERIES for day, dau in braze.expected(s, first, last).items()}
+
+
+def requested_days(braze: BrazeEmulator) -> dict[str, list[str]]:
+    days: dict[str, list[str]] = {}
+    for request in braze.dau_requests():
+        if request.status == 200 and request.first_day and request.last_day:
+            days.setdefault(request.app_id or "", []).extend(
+                day_range(
+                    dt.date.fromisoformat(request.first_day),
+                    dt.date.fromisoformat(request.last_day),
+                )
+            )
+    return days
+
+
+def revise_last_days(braze: BrazeEmulator) -> None:
+    """Braze completes today's partial count and revises the day before."""
+    for series in SERIES:
+        braze.revise(series, LAST, 11)
+        braze.revise(series, LAST - dt.timedelta(days=1), 22)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------
+
+
+def table_rows(postgres: PostgresServer, schema: str, table: str = "dau") -> list[tuple]:
+    rows = postgres.query(f'SELECT app_id, "time"::text, dau FROM {schema}.{table}')
+    return [(app_id, day, int(dau)) for app_id, day, dau in rows]
+
+
+def as_mapping(rows: list[tuple]) -> dict:
+    mapping = {(app_id, day): dau for app_id, day, dau in rows}
+    assert len(mapping) == len(rows), "a (app_id, day) key is there more than once"
+    return mapping
+
+
+def test_postgres_full_then_incremental_updates_in_place(
+    installed: str, postgres: PostgresServer, braze: BrazeEmulator, tmp_path: Path
+) -> None:
+    schema = "braze_incremental"
+    pipeline = Pipeline(
+        installed,
+        tmp_path,
+        braze,
+        TARGET_POSTGRES_HOST=postgres.host,
+        TARGET_POSTGRES_PORT=str(postgres.port),
+        TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA=schema,
+    )
+    pipeline.run("target-postgres")
+    assert as_mapping(table_rows(postgres, schema)) == expected(braze)
+    assert len(braze.dau_requests()) == len(SERIES) * 4
+
+    revise_last_days(braze)
+    braze.requests.clear()
+    pipeline.run("target-postgres")  # Meltano hands the tap its state by itself
+    rows = table_rows(postgres, schema)
+    assert as_mapping(rows) == expected(braze)  # updated in place, nothing duplicated
+    assert all(as_mapping(rows)[(s, LAST.isoformat())] == 11 for s in SERIES)
+    # nothing older than the bookmark minus the 3 look-back days was requested again
+    lookback = day_range(LAST - dt.timedelta(days=3), LAST)
+    assert requested_days(braze) == dict.fromkeys(SERIES, lookback)
+    primary_key = postgres.query(
+        f"SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+        f"AND a.attnum = ANY(i.indkey) WHERE i.indrelid = '{schema}.dau'::regclass "
+        "AND i.indisprimary"
+    )
+    assert sorted(name for (name,) in primary_key) == ["app_id", "time"]
+
+
+def test_postgres_interrupted_run_leaves_whole_windows_and_resumes_without_gap(
+    installed: str, postgres: PostgresServer, braze: BrazeEmulator, tmp_path: Path
+) -> None:
+    schema = "braze_interrupted"
+    pipeline = Pipeline(
+        installed,
+        tmp_path,
+        braze,
+        TARGET_POSTGRES_HOST=postgres.host,
+        TARGET_POSTGRES_PORT=str(postgres.port),
+        TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA=schema,
+        TAP_BRAZE_DAU_MAX_RETRIES="1",
+    )
+    # android's third window (2024-06-15..2024-09-22) fails for good: Braze answers 500
+    braze.add_fault(Fault("status", status=500, count=-1, app_id="android", covers="2024-08-01"))
+    failed = pipeline.run("target-postgres", succeed=False)
+    assert failed.returncode != 0
+    loaded = as_mapping(table_rows(postgres, schema))
+    windows = {"ios": 4, "android": 2}  # windows delivered before the failure
+    plan = {  # the 4 windows of 2024 (366 days = 66 + 3 x 100), planned back from 12-31
+        1: (dt.date(2024, 1, 1), dt.date(2024, 3, 6)),
+        2: (dt.date(2024, 3, 7), dt.date(2024, 6, 14)),
+        3: (dt.date(2024, 6, 15), dt.date(2024, 9, 22)),
+        4: (dt.date(2024, 9, 23), dt.date(2024, 12, 31)),
+    }
+    for series in SERIES:
+        got = {day: dau for (s, day), dau in loaded.items() if s == series}
+        done = windows.get(series, 0)
+        want = braze.expected(series, FIRST, plan[done][1]) if done else {}
+        assert got == want, f"{series}: whole windows only"
+    state = pipeline.state("target-postgres")
+    bookmarks = {
+        p["context"]["app_id"]: p.get("replication_key_value")
+        for p in state["bookmarks"]["dau"]["partitions"]
+    }
+    assert bookmarks.get("ios") == LAST.isoformat()
+    assert bookmarks.get("android") == plan[2][1].isoformat()
+
+    braze.clear_faults()
+    pipeline.run("target-postgres")
+    assert as_mapping(table_rows(postgres, schema)) == expected(braze)
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+def read_csv(folder: Path) -> list[tuple]:
+    """Every run's file (dau-<timestamp>.csv), oldest first."""
+    rows = []
+    for path in sorted(folder.glob("dau-*.csv")):
+        with path.open(newline="") as handle:
+            rows += [(r["app_id"], r["time"], int(r["dau"])) for r in csv.DictReader(handle)]
+    return rows
+
+
+def read_jsonl(folder: Path, stream: str = "dau") -> list[tuple]:
+    path = folder / f"{stream}.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [(r["app_id"], r["time"], r["dau"]) for r in records]
+
+
+FILE_TARGETS: dict[str, tuple[str, Callable[[Path], list[tuple]]]] = {
+    "target-csv": ("csv", read_csv),
+    "target-jsonl": ("jsonl", read_jsonl),
+}
+
+
+@pytest.mark.parametrize("target", list(FILE_TARGETS))
+def test_file_targets_full_then_incremental(
+    installed: str, braze: BrazeEmulator, tmp_path: Path, target: str
+) -> None:
+    """Files keep every run: run 2 adds only the re-read days, with their revised values."""
+    folder, read = FILE_TARGETS[target]
+    pipeline = Pipeline(installed, tmp_path, braze)
+    pipeline.run(target)
+    first_rows = read(tmp_path / folder)
+    assert as_mapping(first_rows) == expected(braze)
+
+    revise_last_days(braze)
+    braze.requests.clear()
+    pipeline.run(target)
+    all_rows = read(tmp_path / folder)
+    appended = all_rows[len(first_rows) :]
+    assert all_rows[: len(first_rows)] == first_rows
+    # run 2 delivered exactly the look-back days, each once, with Braze's latest values
+    assert as_mapping(appended) == expected(braze, LAST - dt.timedelta(days=3), LAST)
+    # read keyed on (app_id, time), last row wins: the whole history, revised
+    latest = {(a, d): v for a, d, v in all_rows}
+    assert latest == expected(braze)
+
+
+def test_stream_maps_rename_the_stream_and_add_a_column(
+    installed: str, braze: BrazeEmulator, tmp_path: Path
+) -> None:
+    maps = {"dau": {"__alias__": "braze_dau", "month": "time[:7]", "source": "'braze'"}}
+    pipeline = Pipeline(
+        installed,
+        tmp_path,
+        braze,
+        TAP_BRAZE_DAU_STREAM_MAPS=json.dumps(maps),
+        TAP_BRAZE_DAU_START_DATE="2024-12-01",
+    )
+    pipeline.run("target-jsonl")
+    assert not (tmp_path / "jsonl" / "dau.jsonl").exists()
+    records = [
+        json.loads(line)
+        for line in (tmp_path / "jsonl" / "braze_dau.jsonl").read_text().splitlines()
+    ]
+    assert len(records) == len(SERIES) * 31
+    for record in records:
+        assert record["source"] == "braze"
+        assert record["month"] == record["time"][:7]
+        assert record["dau"] == braze.value(record["app_id"], dt.date.fromisoformat(record["time"]))
+
+
+def test_api_key_is_sensitive_in_meltano_config(
+    installed: str, braze: BrazeEmulator, tmp_path: Path
+) -> None:
+    pipeline = Pipeline(installed, tmp_path, braze)
+    listed = pipeline.meltano("config", "list", "tap-braze-dau")
+    assert listed.returncode == 0, listed.stderr
+    assert "api_key" in listed.stdout
+    assert "redacted" in listed.stdout.lower()
+
+
+def test_settings_from_a_dotenv_file(installed: str, braze: BrazeEmulator, tmp_path: Path) -> None:
+    """A project copy whose settings live only in .env, as the README tells users."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "meltano.yml", project / "meltano.yml")
+    (project / ".meltano").symlink_to(ROOT / ".meltano")  # reuse the installed plugins
+    (project / ".env").write_text(
+        f"TAP_BRAZE_DAU_API_KEY={API_KEY}\n"
+        f"TAP_BRAZE_DAU_API_URL={braze.url}\n"
+        "TAP_BRAZE_DAU_APP_IDS='[\"web\"]'\n"
+        "TAP_BRAZE_DAU_INCLUDE_WORKSPACE_TOTAL=false\n"
+        "TAP_BRAZE_DAU_START_DATE=2024-12-25\n"
+        "TAP_BRAZE_DAU_END_DATE=2024-12-31\n"
+        f"TARGET_JSONL_DESTINATION_PATH={tmp_path / 'out'}\n"
+    )
+    (tmp_path / "out").mkdir()
+    env = {**_clean_env(), "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"}
+    result = subprocess.run(
+        [installed, "run", "tap-braze-dau", "target-jsonl"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    rows = read_jsonl(tmp_path / "out")
+    assert as_mapping(rows) == {
+        ("web", day): dau for day, dau in braze.expected("web", dt.date(2024, 12, 25), LAST).items()
+    }
