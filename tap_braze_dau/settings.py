@@ -6,6 +6,7 @@ one pass; the tap calls it before any request is made.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -197,10 +198,9 @@ def coerce_number_strings(config: Mapping[str, Any]) -> dict[str, Any]:
     for name in NUMBER_SETTINGS:
         value = result.get(name)
         if isinstance(value, str):
-            try:
+            # A string that is not a number is left as is: validation names it.
+            with contextlib.suppress(ValueError):
                 result[name] = float(value)
-            except ValueError:
-                pass  # left as is: validation names the setting and the value
     return result
 
 
