@@ -5,6 +5,7 @@ from __future__ import annotations
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 
 from tap_braze_dau import settings as defaults
 from tap_braze_dau.errors import BrazeFatalError
@@ -17,6 +18,12 @@ class TapBrazeDau(Tap):
     """Singer tap for Braze daily active users (`GET /kpi/dau/data_series`)."""
 
     name = "tap-braze-dau"
+
+    # No BATCH: batch files are written after records are read, so a STATE written after
+    # each window could claim days not yet in any file. Everything else the SDK offers.
+    capabilities: ClassVar[list[CapabilitiesEnum]] = [
+        c for c in Tap.capabilities if c is not PluginCapabilities.BATCH
+    ]
 
     config_jsonschema = th.PropertiesList(
         th.Property(
