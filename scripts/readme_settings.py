@@ -19,7 +19,9 @@ END = "<!-- settings:end -->"
 def generated_table() -> str:
     about = subprocess.run(
         [sys.executable, "-m", "tap_braze_dau", "--about", "--format=markdown"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     lines = about.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("| Setting"))

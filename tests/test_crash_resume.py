@@ -1,0 +1,117 @@
+"""Crash and resume: SIGKILL the tap at random moments of a long sync, resume from the last
+STATE it printed, repeat until a run completes. Nothing may be lost, and no STATE may ever
+claim a day that had not been emitted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import API_KEY, ROOT, TAP, base_config
+from tests.emulator import WORKSPACE, BrazeEmulator
+
+FIRST, LAST = dt.date(2023, 1, 1), dt.date(2024, 12, 31)
+APPS = {"ios": dt.date(2022, 6, 1), "android": dt.date(2023, 8, 20), "web": dt.date(2024, 2, 1)}
+SERIES = [*APPS, WORKSPACE]
+
+
+def run_and_kill(
+    config_path: Path, state: dict | None, kill_after: float, tmp_path: Path
+) -> tuple[list[dict[str, Any]], int]:
+    """Run the tap; SIGKILL it after `kill_after` s. Complete lines it printed, and its rc."""
+    args = [*TAP, "--config", str(config_path)]
+    if state is not None:
+        state_path = tmp_path / "state.json"
+        state_path.write_text(json.dumps(state))
+        args += ["--state", str(state_path)]
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    timer = threading.Timer(kill_after, lambda: process.send_signal(signal.SIGKILL))
+    timer.start()
+    out, _ = process.communicate(timeout=120)
+    timer.cancel()
+    assert API_KEY.encode() not in out
+    messages = []
+    for line in out.decode().splitlines():
+        try:
+            messages.append(json.loads(line))
+        except json.JSONDecodeError:
+            break  # the line the kill cut short: a target would not have it either
+    return messages, process.returncode
+
+
+def bookmarks_of(state: dict) -> dict[str, str]:
+    partitions = state.get("bookmarks", {}).get("dau", {}).get("partitions", [])
+    return {
+        p["context"]["app_id"]: p["replication_key_value"]
+        for p in partitions
+        if p.get("replication_key_value")
+    }
+
+
+@pytest.mark.parametrize("parallel", [1, 4])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_killed_at_random_moments_the_runs_together_deliver_everything(
+    tmp_path: Path, parallel: int, seed: int
+) -> None:
+    rng = random.Random(seed)
+    with BrazeEmulator(api_key=API_KEY, apps=APPS, today=LAST, latency=0.02) as braze:
+        config = base_config(
+            braze,
+            app_ids=list(APPS),
+            start_date=FIRST.isoformat(),
+            end_date=LAST.isoformat(),
+            window_days=20,
+            max_parallel_requests=parallel,
+            lookback_days=2,
+        )
+        config_path = tmp_path / "config.json"
+        config_path.write_text(json.dumps(config))
+
+        delivered: dict[tuple[str, str], int] = {}  # what a target would hold, by key
+        emitted_ever: dict[str, set[str]] = {s: set() for s in SERIES}
+        state: dict | None = None
+        kills = 0
+        for _attempt in range(40):
+            kill_after = rng.uniform(0.4, 2.0)
+            started = time.monotonic()
+            messages, returncode = run_and_kill(config_path, state, kill_after, tmp_path)
+            seen_in_run: set[tuple[str, str]] = set()
+            for message in messages:
+                if message["type"] == "RECORD":
+                    record = message["record"]
+                    key = (record["app_id"], record["time"])
+                    assert key not in seen_in_run, f"duplicate key within a run: {key}"
+                    seen_in_run.add(key)
+                    delivered[key] = record["dau"]
+                    emitted_ever[record["app_id"]].add(record["time"])
+                elif message["type"] == "STATE":
+                    for series, claimed in bookmarks_of(message["value"]).items():
+                        assert claimed in emitted_ever[series], (
+                            f"STATE claims {series} {claimed}, never emitted"
+                        )
+                    state = message["value"]
+            if returncode == 0:
+                break
+            assert returncode == -signal.SIGKILL, f"the run failed on its own ({returncode})"
+            assert time.monotonic() - started >= kill_after * 0.9
+            kills += 1
+        else:
+            pytest.fail("40 runs did not complete the sync")
+
+        assert kills >= 1, "no run was killed: the test proved nothing"
+        expected = {
+            (s, day): dau for s in SERIES for day, dau in braze.expected(s, FIRST, LAST).items()
+        }
+        assert delivered == expected
+        assert state is not None
+        assert all(bookmarks_of(state)[s] == LAST.isoformat() for s in SERIES)
