@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import API_KEY, ROOT, TAP, base_config
 from tests.emulator import WORKSPACE, BrazeEmulator
 
-FIRST, LAST = dt.date(2023, 1, 1), dt.date(2024, 12, 31)
+FIRST, LAST = dt.date(2024, 1, 1), dt.date(2024, 12, 31)  # 25 windows of 15 days a series
 APPS = {"ios": dt.date(2022, 6, 1), "android": dt.date(2023, 8, 20), "web": dt.date(2024, 2, 1)}
 SERIES = [*APPS, WORKSPACE]
 
@@ -59,12 +59,12 @@ def bookmarks_of(state: dict) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("parallel", [1, 4])
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_killed_at_random_moments_the_runs_together_deliver_everything(
     tmp_path: Path, parallel: int, seed: int
 ) -> None:
     rng = random.Random(seed)
-    with BrazeEmulator(api_key=API_KEY, apps=APPS, today=LAST, latency=0.02) as braze:
+    with BrazeEmulator(api_key=API_KEY, apps=APPS, today=LAST, latency=0.03) as braze:
         config = base_config(
             braze,
             app_ids=list(APPS),
@@ -81,8 +81,9 @@ def test_killed_at_random_moments_the_runs_together_deliver_everything(
         emitted_ever: dict[str, set[str]] = {s: set() for s in SERIES}
         state: dict | None = None
         kills = 0
-        for _attempt in range(40):
-            kill_after = rng.uniform(0.4, 2.0)
+        for attempt in range(40):
+            # a random moment, later each time so that a slow machine still progresses
+            kill_after = rng.uniform(0.6, 1.2) + 0.25 * attempt
             started = time.monotonic()
             messages, returncode = run_and_kill(config_path, state, kill_after, tmp_path)
             seen_in_run: set[tuple[str, str]] = set()
