@@ -30,3 +30,38 @@ def test_generated_table_lists_every_setting() -> None:
         "max_parallel_requests",
     ):
         assert f"| {name} |" in table, name
+
+
+RELIABILITY = README.parent / "docs" / "reliability.md"
+
+
+def _referenced_tests() -> set[tuple[str, str]]:
+    import re  # noqa: PLC0415
+
+    found = set()
+    for path, name in re.findall(r"`(tests/[\w/]+\.py)::(\w+)", RELIABILITY.read_text()):
+        found.add((path, name))
+    return found
+
+
+def _defined_tests(path: str) -> set[str]:
+    import ast  # noqa: PLC0415
+
+    tree = ast.parse((README.parent / path).read_text())
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    }
+
+
+def test_every_test_named_in_the_fault_table_exists() -> None:
+    referenced = _referenced_tests()
+    assert len(referenced) > 20
+    for path, name in referenced:
+        assert name in _defined_tests(path), f"{path}::{name} is in docs/reliability.md only"
+
+
+def test_every_fault_test_has_a_row_in_the_fault_table() -> None:
+    named = {name for path, name in _referenced_tests() if path == "tests/test_faults.py"}
+    assert _defined_tests("tests/test_faults.py") == named

@@ -227,7 +227,11 @@ def test_duplicate_days_in_a_response_are_emitted_once(
 
 
 def test_conflicting_duplicate_days_fail_the_run(emulator: BrazeEmulator, tmp_path: Path) -> None:
-    emulator.add_fault(Fault("rows", transform=lambda rows: [*rows, {**rows[0], "dau": 0}]))
+    emulator.add_fault(
+        Fault(
+            "rows", covers=FIRST.isoformat(), transform=lambda rows: [*rows, {**rows[0], "dau": 0}]
+        )
+    )
     run = run_tap(config_for(emulator), tmp_path)
     assert run.returncode != 0
     assert "different counts" in run.stderr
