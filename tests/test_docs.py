@@ -36,7 +36,7 @@ RELIABILITY = README.parent / "docs" / "reliability.md"
 
 
 def _referenced_tests() -> set[tuple[str, str]]:
-    import re  # noqa: PLC0415
+    import re
 
     found = set()
     for path, name in re.findall(r"`(tests/[\w/]+\.py)::(\w+)", RELIABILITY.read_text()):
@@ -45,7 +45,7 @@ def _referenced_tests() -> set[tuple[str, str]]:
 
 
 def _defined_tests(path: str) -> set[str]:
-    import ast  # noqa: PLC0415
+    import ast
 
     tree = ast.parse((README.parent / path).read_text())
     return {
