@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import random
 import threading
 import time
 import zlib
@@ -111,6 +112,7 @@ class BrazeEmulator:
         workspace_tz: str = "UTC",
         today: dt.date | None = None,
         latency: float = 0.0,
+        latency_jitter: float = 0.0,
         rate_limit: int = 250_000,
         rate_period: int = 3600,
         lowercase_headers: bool = False,
@@ -127,6 +129,8 @@ class BrazeEmulator:
         self.zone = ZoneInfo(workspace_tz)
         self.fixed_today = today
         self.latency = latency
+        self.latency_jitter = latency_jitter
+        self._random = random.Random(7)
         self.rate_limit = rate_limit
         self.rate_period = rate_period
         self.lowercase_headers = lowercase_headers
@@ -192,6 +196,13 @@ class BrazeEmulator:
     def expected(self, series: str, first: dt.date, last: dt.date) -> dict[str, int]:
         """{day: dau} a correct sync of [first, last] delivers for `series`."""
         return {row["time"]: row["dau"] for row in self.series_rows(series, first, last)}
+
+    def request_delay(self) -> float:
+        """Seconds to sleep before answering: the fixed latency plus random jitter."""
+        if not self.latency_jitter:
+            return self.latency
+        with self._lock:
+            return self.latency + self._random.uniform(0, self.latency_jitter)
 
     def add_fault(self, fault: Fault) -> Fault:
         with self._lock:
@@ -264,6 +275,9 @@ class _Handler(BaseHTTPRequestHandler):
     braze: BrazeEmulator
     protocol_version = "HTTP/1.1"
     server_version = "BrazeEmulator/1"
+    # Headers and body go out in two writes; with Nagle's algorithm and the client's delayed
+    # ACK every keep-alive answer would wait ~40 ms, a delay Braze does not have.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -330,8 +344,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._log(params, None, 404)
             self._json(404, {"message": "Not Found"})
             return
-        if self.braze.latency:
-            time.sleep(self.braze.latency)
+        time.sleep(self.braze.request_delay())
         window = self._window(params)
         fault = self.braze.take_fault(series, window if isinstance(window, tuple) else None)
         lowercase = self.braze.lowercase_headers or bool(fault and fault.lowercase_headers)
