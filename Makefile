@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[test,msgspec]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[test]'
 	touch $@
 
 # Meltano lives in its own environment, as its docs recommend; it installs the tap and
