@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import contextlib
+from types import FrameType
+from typing import Any, ClassVar
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -155,16 +157,28 @@ class TapBrazeDau(Tap):
     def discover_streams(self) -> list[DauStream]:
         return [DauStream(self)]
 
-    def sync_all(self) -> None:
-        """Sync; a failure whose message says it all ends the run without a traceback.
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:
+        """Run the CLI; a failure whose message says it all ends without a traceback.
 
         STATE was written after every complete window, so the next run resumes from there.
         """
         try:
-            super().sync_all()
+            super().invoke(*args, **kwargs)
         except BrazeFatalError as exc:
-            self.logger.error("Sync failed: %s", exc)
+            cls.logger.error("Sync failed: %s", exc)
             raise SystemExit(1) from None
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM or SIGINT: write the last STATE (the SDK does), then exit non-zero.
+
+        The SDK exits 0 here, which would tell an orchestrator that a sync cut short had
+        succeeded. Nothing is lost either way: the STATE claims only emitted days.
+        """
+        with contextlib.suppress(SystemExit):
+            super()._handle_termination(signum, frame)
+        self.logger.warning("Stopped by signal %d before the sync completed", signum)
+        raise SystemExit(128 + signum)
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's schema checks, plus ours: ranges, dates, URLs, zones, with names."""
