@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "output" / "demo"
 API_KEY = "demo-key-not-a-real-secret"
 APPS = {"ios": "2023-02-14", "android": "2024-05-01"}
+STATE_ID = "dev:tap-braze-dau-to-target-jsonl"
 
 
 def start_emulator() -> tuple[subprocess.Popen[bytes], str]:
@@ -56,7 +57,8 @@ def emulator_call(url: str, path: str, payload: dict | None = None) -> object:
         return json.load(response)
 
 
-def meltano(meltano_bin: str, env: dict[str, str], *args: str) -> None:
+def meltano(meltano_bin: str, env: dict[str, str], *args: str) -> str:
+    """Run Meltano: its logs go to meltano.log, its standard output is returned."""
     log = DEMO_DIR / "meltano.log"
     with log.open("a") as out:
         out.write(f"\n$ meltano {' '.join(args)}\n")
@@ -65,13 +67,15 @@ def meltano(meltano_bin: str, env: dict[str, str], *args: str) -> None:
             [meltano_bin, *args],
             cwd=ROOT,
             env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            stdout=subprocess.PIPE,
+            stderr=out,
             check=False,
+            text=True,
         )
     if result.returncode != 0:
         print(log.read_text()[-4000:])
         sys.exit(f"meltano {' '.join(args)} failed (exit {result.returncode}); log: {log}")
+    return result.stdout
 
 
 def summarize(path: Path, skip_lines: int) -> int:
@@ -129,8 +133,14 @@ def main() -> None:
         requests_2 = len(emulator_call(url, "/_emulator/requests")) - requests_1  # type: ignore[arg-type]
         print(
             f"  {requests_2} requests: only the bookmarked day and the 3 look-back days "
-            "before it were read again\n"
+            "before it were read again"
         )
+        state = meltano(args.meltano, env, "state", "get", STATE_ID).strip().splitlines()[-1]
+        partitions = json.loads(state)["singer_state"]["bookmarks"]["dau"]["partitions"]
+        marks = ", ".join(
+            f"{p['context']['app_id']} {p['replication_key_value']}" for p in partitions
+        )
+        print(f"  Meltano's stored state ({STATE_ID}): {marks}\n")
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
@@ -138,7 +148,10 @@ def main() -> None:
     print(f"Data: {data_file}")
     print("  (target-jsonl appends; a re-read day appears again with its latest value,")
     print("   so read it keyed on (app_id, time), last line wins)")
-    print(f"Meltano state: {DEMO_DIR / 'meltano.db'} (see it with `meltano state list`)")
+    print(
+        f"Meltano state: MELTANO_DATABASE_URI={env['MELTANO_DATABASE_URI']} "
+        f"{args.meltano} state get {STATE_ID}"
+    )
     print(f"Meltano log: {DEMO_DIR / 'meltano.log'}")
     print(f"Demo finished in {time.monotonic() - started:.0f} s.")
 
