@@ -101,6 +101,58 @@ def bookmark(state: dict[str, Any] | None, app_id: str) -> str | None:
     return None
 
 
+def bookmarks_of(state: dict[str, Any]) -> dict[str, str]:
+    """{app_id: bookmarked day} of a STATE value."""
+    partitions = state.get("bookmarks", {}).get("dau", {}).get("partitions", [])
+    return {
+        p["context"]["app_id"]: p["replication_key_value"]
+        for p in partitions
+        if p.get("replication_key_value")
+    }
+
+
+def assert_states_claim_only_emitted(run: TapRun) -> None:
+    """Every STATE of a run started without state claims, for each series, exactly the
+    latest day emitted so far: never a day that was not emitted."""
+    emitted: dict[str, set[str]] = {}
+    for message in run.messages:
+        if message["type"] == "RECORD":
+            emitted.setdefault(message["record"]["app_id"], set()).add(message["record"]["time"])
+        elif message["type"] == "STATE":
+            for app_id, claimed in bookmarks_of(message["value"]).items():
+                assert claimed in emitted.get(app_id, set()), f"STATE claims {app_id} {claimed}"
+                assert claimed == max(emitted[app_id])
+
+
+def state_with(bookmarks: dict[str, str]) -> dict[str, Any]:
+    """A STATE value in the SDK's partitioned form: {app_id: bookmarked day}."""
+    partitions = [
+        {"context": {"app_id": app_id}, "replication_key": "time", "replication_key_value": day}
+        for app_id, day in bookmarks.items()
+    ]
+    return {"bookmarks": {"dau": {"partitions": partitions}}}
+
+
+#: The settings the tap's issue names, which --about and the README must list.
+DOCUMENTED_SETTINGS = (
+    "api_key",
+    "api_url",
+    "start_date",
+    "end_date",
+    "timezone",
+    "app_ids",
+    "include_workspace_total",
+    "lookback_days",
+    "window_days",
+    "max_history_days",
+    "request_timeout",
+    "max_retries",
+    "retry_wait_seconds",
+    "max_parallel_requests",
+    "user_agent",
+)
+
+
 def day_range(first: dt.date, last: dt.date) -> list[str]:
     return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
@@ -142,10 +194,14 @@ def _never_leak_the_key(
 
 __all__ = [
     "API_KEY",
+    "DOCUMENTED_SETTINGS",
     "WORKSPACE",
     "TapRun",
+    "assert_states_claim_only_emitted",
     "base_config",
     "bookmark",
+    "bookmarks_of",
     "day_range",
     "run_tap",
+    "state_with",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, ROOT, TAP, base_config, run_tap
+from tests.conftest import API_KEY, DOCUMENTED_SETTINGS, ROOT, TAP, base_config, run_tap
 from tests.emulator import BrazeEmulator
 
 # (overrides, the setting the message must name)
@@ -52,19 +52,7 @@ def test_about_lists_every_setting_and_marks_the_key_secret() -> None:
     )
     about = json.loads(proc.stdout)
     properties = about["settings"]["properties"]
-    for name in (
-        "api_key",
-        "api_url",
-        "start_date",
-        "end_date",
-        "timezone",
-        "app_ids",
-        "include_workspace_total",
-        "lookback_days",
-        "window_days",
-        "max_history_days",
-        "request_timeout",
-    ):
+    for name in DOCUMENTED_SETTINGS:
         assert name in properties, name
     assert properties["api_key"]["secret"] is True
     assert about["settings"]["required"] == ["api_key"]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, ROOT, TAP, base_config
+from tests.conftest import API_KEY, ROOT, TAP, base_config, bookmarks_of
 from tests.emulator import WORKSPACE, BrazeEmulator
 
 FIRST, LAST = dt.date(2024, 1, 1), dt.date(2024, 12, 31)  # 25 windows of 15 days a series
@@ -47,15 +47,6 @@ def run_and_kill(
         except json.JSONDecodeError:
             break  # the line the kill cut short: a target would not have it either
     return messages, process.returncode
-
-
-def bookmarks_of(state: dict) -> dict[str, str]:
-    partitions = state.get("bookmarks", {}).get("dau", {}).get("partitions", [])
-    return {
-        p["context"]["app_id"]: p["replication_key_value"]
-        for p in partitions
-        if p.get("replication_key_value")
-    }
 
 
 @pytest.mark.parametrize("parallel", [1, 4])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scripts.readme_settings import END, README, START, generated_table, with_table
+from tests.conftest import DOCUMENTED_SETTINGS
 
 
 def test_readme_settings_table_is_the_about_output() -> None:
@@ -14,21 +15,7 @@ def test_readme_settings_table_is_the_about_output() -> None:
 
 def test_generated_table_lists_every_setting() -> None:
     table = generated_table()
-    for name in (
-        "api_key",
-        "api_url",
-        "start_date",
-        "end_date",
-        "timezone",
-        "app_ids",
-        "include_workspace_total",
-        "lookback_days",
-        "window_days",
-        "max_history_days",
-        "request_timeout",
-        "max_retries",
-        "max_parallel_requests",
-    ):
+    for name in DOCUMENTED_SETTINGS:
         assert f"| {name} |" in table, name
 
 

@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, TapRun, base_config, bookmark, run_tap
+from tests.conftest import (
+    API_KEY,
+    TapRun,
+    assert_states_claim_only_emitted,
+    base_config,
+    bookmark,
+    run_tap,
+)
 from tests.emulator import WORKSPACE, BrazeEmulator, Fault
 
 FIRST, LAST = dt.date(2024, 10, 3), dt.date(2024, 12, 31)  # 90 days: 3 windows of 30
@@ -37,18 +44,6 @@ def assert_complete(run: TapRun, braze: BrazeEmulator, series: str = "ios") -> N
     assert run.returncode == 0, run.stderr
     assert run.days(series) == braze.expected(series, FIRST, LAST)
     assert bookmark(run.last_state, series) == LAST.isoformat()
-
-
-def assert_state_claims_only_emitted(run: TapRun) -> None:
-    emitted: dict[str, set[str]] = {}
-    for message in run.messages:
-        if message["type"] == "RECORD":
-            emitted.setdefault(message["record"]["app_id"], set()).add(message["record"]["time"])
-        if message["type"] == "STATE":
-            for partition in message["value"]["bookmarks"]["dau"].get("partitions", []):
-                claim = partition.get("replication_key_value")
-                if claim is not None:
-                    assert claim in emitted.get(partition["context"]["app_id"], set())
 
 
 # -- rate limits ----------------------------------------------------------------------------
@@ -134,7 +129,7 @@ def test_a_permanently_failing_server_gives_up_after_bounded_tries(
     assert run.days("android") == {}
     assert bookmark(run.last_state, "ios") == LAST.isoformat()
     assert bookmark(run.last_state, "android") is None
-    assert_state_claims_only_emitted(run)
+    assert_states_claim_only_emitted(run)
 
 
 def test_a_failure_mid_series_keeps_the_windows_before_it(
@@ -146,7 +141,7 @@ def test_a_failure_mid_series_keeps_the_windows_before_it(
     first_window_end = FIRST + dt.timedelta(days=29)
     assert run.days("ios") == emulator.expected("ios", FIRST, first_window_end)
     assert bookmark(run.last_state, "ios") == first_window_end.isoformat()
-    assert_state_claims_only_emitted(run)
+    assert_states_claim_only_emitted(run)
 
 
 # -- broken transport and broken bodies ------------------------------------------------------
@@ -214,7 +209,7 @@ def test_a_bad_row_fails_the_run_and_nothing_of_its_window_is_emitted(
     first_window_end = FIRST + dt.timedelta(days=29)
     assert run.days("ios") == emulator.expected("ios", FIRST, first_window_end)
     assert bookmark(run.last_state, "ios") == first_window_end.isoformat()
-    assert_state_claims_only_emitted(run)
+    assert_states_claim_only_emitted(run)
 
 
 def test_duplicate_days_in_a_response_are_emitted_once(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, TapRun, base_config, run_tap
+from tests.conftest import API_KEY, TapRun, base_config, run_tap, state_with
 from tests.emulator import BrazeEmulator, Fault
 
 APPS = {f"app-{n:02d}": dt.date(2023, 1, 1) + dt.timedelta(days=37 * n) for n in range(6)}
@@ -70,20 +70,7 @@ def test_history_discovery_output_is_identical_to_a_sequential_run(tmp_path: Pat
 
 
 def test_incremental_output_is_identical_to_a_sequential_run(tmp_path: Path) -> None:
-    state = {
-        "bookmarks": {
-            "dau": {
-                "partitions": [
-                    {
-                        "context": {"app_id": app_id},
-                        "replication_key": "time",
-                        "replication_key_value": "2024-12-20",
-                    }
-                    for app_id in APPS
-                ]
-            }
-        }
-    }
+    state = state_with(dict.fromkeys(APPS, "2024-12-20"))
     sequential, _ = sync(tmp_path, 1, state=state, lookback_days=5)
     concurrent, _ = sync(tmp_path, 8, state=state, lookback_days=5)
     assert sequential.returncode == concurrent.returncode == 0

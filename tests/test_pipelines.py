@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, ROOT, day_range
+from tests.conftest import API_KEY, ROOT, bookmarks_of, day_range
 from tests.emulator import WORKSPACE, BrazeEmulator, Fault
 from tests.postgres import PostgresServer, start_postgres
 
@@ -222,11 +222,7 @@ def test_postgres_interrupted_run_leaves_whole_windows_and_resumes_without_gap(
         done = windows.get(series, 0)
         want = braze.expected(series, FIRST, plan[done][1]) if done else {}
         assert got == want, f"{series}: whole windows only"
-    state = pipeline.state("target-postgres")
-    bookmarks = {
-        p["context"]["app_id"]: p.get("replication_key_value")
-        for p in state["bookmarks"]["dau"]["partitions"]
-    }
+    bookmarks = bookmarks_of(pipeline.state("target-postgres"))
     assert bookmarks.get("ios") == LAST.isoformat()
     assert bookmarks.get("android") == plan[2][1].isoformat()
 

@@ -9,25 +9,16 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, TapRun, base_config, bookmark, day_range, run_tap
+from tests.conftest import (
+    API_KEY,
+    assert_states_claim_only_emitted,
+    base_config,
+    bookmark,
+    day_range,
+    run_tap,
+    state_with,
+)
 from tests.emulator import WORKSPACE, BrazeEmulator
-
-
-def check_state_never_runs_ahead(run: TapRun) -> None:
-    """Walk the messages: every STATE claims only days already emitted for that series."""
-    emitted: dict[str, set[str]] = {}
-    for message in run.messages:
-        if message["type"] == "RECORD":
-            record = message["record"]
-            emitted.setdefault(record["app_id"], set()).add(record["time"])
-        elif message["type"] == "STATE":
-            partitions = message["value"].get("bookmarks", {}).get("dau", {}).get("partitions", [])
-            for partition in partitions:
-                claimed = partition.get("replication_key_value")
-                app_id = partition["context"]["app_id"]
-                if claimed is not None and app_id in emitted:
-                    assert claimed in emitted[app_id], f"STATE claims {app_id} {claimed}"
-                    assert claimed == max(emitted[app_id])
 
 
 def test_full_sync_delivers_every_day_exactly_once(emulator: BrazeEmulator, tmp_path: Path) -> None:
@@ -97,7 +88,7 @@ def test_each_series_ascending_with_a_state_after_every_window(
     for series in ("ios", "android", WORKSPACE):
         times = [r["time"] for r in run.records if r["app_id"] == series]
         assert times == sorted(times)
-    check_state_never_runs_ahead(run)
+    assert_states_claim_only_emitted(run)
     # one STATE right after each window that delivered rows: 7 windows for ios and the
     # workspace, 4 for android (its history starts 2024-03-15)
     states_after_records = sum(
@@ -142,19 +133,7 @@ def test_incremental_run_rereads_the_lookback_and_updates_revised_days(
 def test_lookback_zero_still_rereads_the_bookmarked_day(
     emulator: BrazeEmulator, tmp_path: Path
 ) -> None:
-    state = {
-        "bookmarks": {
-            "dau": {
-                "partitions": [
-                    {
-                        "context": {"app_id": "ios"},
-                        "replication_key": "time",
-                        "replication_key_value": "2024-12-20",
-                    },
-                ]
-            }
-        }
-    }
+    state = state_with({"ios": "2024-12-20"})
     config = base_config(
         emulator,
         app_ids=["ios"],
@@ -170,19 +149,7 @@ def test_lookback_zero_still_rereads_the_bookmarked_day(
 def test_bookmark_does_not_move_back_while_the_lookback_is_reread(
     emulator: BrazeEmulator, tmp_path: Path
 ) -> None:
-    state = {
-        "bookmarks": {
-            "dau": {
-                "partitions": [
-                    {
-                        "context": {"app_id": "ios"},
-                        "replication_key": "time",
-                        "replication_key_value": "2024-12-20",
-                    },
-                ]
-            }
-        }
-    }
+    state = state_with({"ios": "2024-12-20"})
     config = base_config(
         emulator,
         app_ids=["ios"],
@@ -216,7 +183,7 @@ def test_without_start_date_or_state_history_is_discovered_back_to_its_start(
     }
     assert len(by_series["ios"]) == 8
     assert len(by_series["android"]) == 3
-    check_state_never_runs_ahead(run)
+    assert_states_claim_only_emitted(run)
 
 
 def test_discovery_stops_at_an_empty_window(tmp_path: Path) -> None:
@@ -341,19 +308,7 @@ def test_end_date_defaults_to_today_in_the_configured_zone(tmp_path: Path) -> No
 def test_nothing_to_do_when_the_bookmark_is_past_end_date(
     emulator: BrazeEmulator, tmp_path: Path
 ) -> None:
-    state = {
-        "bookmarks": {
-            "dau": {
-                "partitions": [
-                    {
-                        "context": {"app_id": "ios"},
-                        "replication_key": "time",
-                        "replication_key_value": "2024-12-31",
-                    },
-                ]
-            }
-        }
-    }
+    state = state_with({"ios": "2024-12-31"})
     config = base_config(
         emulator,
         app_ids=["ios"],
