@@ -48,6 +48,8 @@ MAX_RATE_LIMIT_WAITS = 20
 MAX_RATE_LIMIT_WAIT_SECONDS = 3900.0
 #: Slack after the reset instant, for clock differences between us and Braze.
 RATE_LIMIT_MARGIN_SECONDS = 0.25
+#: Shortest pause after a 429, even when the announced reset has already passed.
+MIN_RATE_LIMIT_WAIT_SECONDS = 0.5
 #: Epoch seconds are above this; a smaller X-RateLimit-Reset is read as seconds from now.
 _EPOCH_FLOOR = 1_000_000_000
 
@@ -274,6 +276,7 @@ class BrazeClient:
             source = "no usable X-RateLimit-Reset header"
         else:
             resume = min(reset, now + MAX_RATE_LIMIT_WAIT_SECONDS) + RATE_LIMIT_MARGIN_SECONDS
+            resume = max(resume, now + MIN_RATE_LIMIT_WAIT_SECONDS)
             source = "X-RateLimit-Reset " + dt.datetime.fromtimestamp(
                 reset, dt.timezone.utc
             ).isoformat(timespec="seconds")

@@ -66,6 +66,19 @@ def test_429_waits_for_the_reset_never_sooner(
     assert len(emulator.dau_requests()) == 3 + 1
 
 
+def test_429_with_a_reset_already_past_still_pauses(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    """Clock skew: a reset in the past must not turn into an immediate retry loop."""
+    emulator.add_fault(Fault("status", status=429, reset_in=-30, count=2))
+    run = run_tap(config_for(emulator, max_parallel_requests=1), tmp_path)
+    assert_complete(run, emulator)
+    first, second, third = emulator.dau_requests()[:3]
+    assert (first.status, second.status, third.status) == (429, 429, 200)
+    assert second.at - first.at >= 0.5
+    assert third.at - second.at >= 0.5
+
+
 def test_429_burst_under_a_tiny_limit_completes_without_hammering(tmp_path: Path) -> None:
     limit, parallel = 3, 4
     with BrazeEmulator(
