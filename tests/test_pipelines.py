@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import API_KEY, ROOT, bookmarks_of, day_range
 from tests.emulator import WORKSPACE, BrazeEmulator, Fault
@@ -344,3 +345,71 @@ def test_settings_from_a_dotenv_file(installed: str, braze: BrazeEmulator, tmp_p
     assert as_mapping(rows) == {
         ("web", day): dau for day, dau in braze.expected("web", dt.date(2024, 12, 25), LAST).items()
     }
+
+
+def test_many_workspaces_through_inherit_from(installed: str, tmp_path: Path) -> None:
+    """The README's recipe: one inheriting extractor per workspace, each with its own key
+    (its own environment variable), its own target and its own state."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".meltano").symlink_to(ROOT / ".meltano")  # inheriting plugins share venvs
+    meltano_yml = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    for region, app_id in (("eu", "web"), ("us", "ios")):
+        meltano_yml["plugins"]["extractors"].append(
+            {
+                "name": f"tap-braze-dau--{region}",
+                "inherit_from": "tap-braze-dau",
+                "config": {"app_ids": [app_id], "include_workspace_total": False},
+            }
+        )
+        meltano_yml["plugins"]["loaders"].append(
+            {
+                "name": f"target-jsonl--{region}",
+                "inherit_from": "target-jsonl",
+                "config": {"destination_path": str(tmp_path / region)},
+            }
+        )
+        (tmp_path / region).mkdir()
+    (project / "meltano.yml").write_text(yaml.safe_dump(meltano_yml, sort_keys=False))
+
+    eu_key, us_key = "eu-key-0123456789", "us-key-9876543210"
+    with (
+        BrazeEmulator(api_key=eu_key, apps={"web": dt.date(2024, 12, 1)}, today=LAST) as eu,
+        BrazeEmulator(api_key=us_key, apps={"ios": dt.date(2024, 12, 10)}, today=LAST) as us,
+    ):
+        env = {
+            **_clean_env(),
+            "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+            "TAP_BRAZE_DAU__EU_API_KEY": eu_key,
+            "TAP_BRAZE_DAU__EU_API_URL": eu.url,
+            "TAP_BRAZE_DAU__US_API_KEY": us_key,
+            "TAP_BRAZE_DAU__US_API_URL": us.url,
+            "TAP_BRAZE_DAU_END_DATE": LAST.isoformat(),
+        }
+
+        def meltano(*args: str) -> subprocess.CompletedProcess[str]:
+            result = subprocess.run(
+                [installed, *args],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            assert result.returncode == 0, result.stderr[-4000:]
+            assert eu_key not in result.stdout + result.stderr
+            assert us_key not in result.stdout + result.stderr
+            return result
+
+        meltano("run", "tap-braze-dau--eu", "target-jsonl--eu")
+        meltano("run", "tap-braze-dau--us", "target-jsonl--us")
+        assert as_mapping(read_jsonl(tmp_path / "eu")) == {
+            ("web", d): v for d, v in eu.expected("web", dt.date(2024, 12, 1), LAST).items()
+        }
+        assert as_mapping(read_jsonl(tmp_path / "us")) == {
+            ("ios", d): v for d, v in us.expected("ios", dt.date(2024, 12, 10), LAST).items()
+        }
+        states = meltano("state", "list").stdout.split()
+        assert "dev:tap-braze-dau--eu-to-target-jsonl--eu" in states
+        assert "dev:tap-braze-dau--us-to-target-jsonl--us" in states
