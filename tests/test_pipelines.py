@@ -160,18 +160,31 @@ def as_mapping(rows: list[tuple]) -> dict:
     return mapping
 
 
-def test_postgres_full_then_incremental_updates_in_place(
-    installed: str, postgres: PostgresServer, braze: BrazeEmulator, tmp_path: Path
-) -> None:
-    schema = "braze_incremental"
-    pipeline = Pipeline(
+def postgres_pipeline(
+    installed: str,
+    tmp_path: Path,
+    braze: BrazeEmulator,
+    postgres: PostgresServer,
+    schema: str,
+    **settings: str,
+) -> Pipeline:
+    """A pipeline into its own schema of the test server, configured as users do: env vars."""
+    return Pipeline(
         installed,
         tmp_path,
         braze,
         TARGET_POSTGRES_HOST=postgres.host,
         TARGET_POSTGRES_PORT=str(postgres.port),
         TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA=schema,
+        **settings,
     )
+
+
+def test_postgres_full_then_incremental_updates_in_place(
+    installed: str, postgres: PostgresServer, braze: BrazeEmulator, tmp_path: Path
+) -> None:
+    schema = "braze_incremental"
+    pipeline = postgres_pipeline(installed, tmp_path, braze, postgres, schema)
     pipeline.run("target-postgres")
     assert as_mapping(table_rows(postgres, schema)) == expected(braze)
     assert len(braze.dau_requests()) == len(SERIES) * 4
@@ -197,14 +210,8 @@ def test_postgres_interrupted_run_leaves_whole_windows_and_resumes_without_gap(
     installed: str, postgres: PostgresServer, braze: BrazeEmulator, tmp_path: Path
 ) -> None:
     schema = "braze_interrupted"
-    pipeline = Pipeline(
-        installed,
-        tmp_path,
-        braze,
-        TARGET_POSTGRES_HOST=postgres.host,
-        TARGET_POSTGRES_PORT=str(postgres.port),
-        TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA=schema,
-        TAP_BRAZE_DAU_MAX_RETRIES="1",
+    pipeline = postgres_pipeline(
+        installed, tmp_path, braze, postgres, schema, TAP_BRAZE_DAU_MAX_RETRIES="1"
     )
     # android's third window (2024-06-15..2024-09-22) fails for good: Braze answers 500
     braze.add_fault(Fault("status", status=500, count=-1, app_id="android", covers="2024-08-01"))
