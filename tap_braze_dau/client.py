@@ -25,6 +25,7 @@ from typing import Any
 import backoff
 import requests
 
+from tap_braze_dau import __version__
 from tap_braze_dau.errors import (
     KPI_PERMISSION,
     BrazeAuthError,
@@ -110,8 +111,6 @@ def _braze_message(response: requests.Response) -> str:
 
 
 def default_user_agent() -> str:
-    from tap_braze_dau import __version__
-
     return f"tap-braze-dau/{__version__}"
 
 
