@@ -64,11 +64,6 @@ class Fault:
     extra_rows: list[dict[str, Any]] = field(default_factory=list)
     transform: Callable[[list[dict[str, Any]]], list[Any]] | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("transform")
-        return data
-
 
 @dataclass
 class LoggedRequest:
