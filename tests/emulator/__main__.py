@@ -1,6 +1,10 @@
-"""Run the emulator on its own: `python -m tests.emulator --port 8765 --apps ios:2024-01-01`.
+"""Run the emulator on its own: `python -m tests.emulator --port 8765 --app ios:2024-01-01`.
 
-Prints its URL, writes it to `--url-file` if asked, and serves until interrupted.
+Prints its URL, writes it to `--url-file` if asked, and serves until interrupted. While it
+runs, `GET /_emulator/requests` lists the requests it saw, `POST /_emulator/faults` with a
+`Fault` as JSON (`{"kind": "status", "status": 503, "count": 2}`) scripts a fault,
+`POST /_emulator/revise` (`{"app_id": "ios", "day": "2024-12-31", "dau": 42}`) revises a
+day, and `POST /_emulator/clear` forgets faults and requests.
 """
 
 from __future__ import annotations
@@ -33,8 +37,39 @@ def main(argv: list[str] | None = None) -> None:
         metavar="APP_ID:FIRST_DAY",
         help="an app and the first day of its history; repeat for more apps",
     )
-    parser.add_argument("--workspace-tz", default="UTC")
+    parser.add_argument("--workspace-tz", default="UTC", help="the workspace's reporting zone")
+    parser.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        help="a fixed 'today' in the workspace zone (default: the clock)",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    parser.add_argument(
+        "--latency-jitter",
+        type=float,
+        default=0.0,
+        help="random extra seconds per request, up to this",
+    )
+    parser.add_argument(
+        "--rate-limit", type=int, default=250_000, help="requests per rate-limit period, then 429"
+    )
+    parser.add_argument("--rate-period", type=int, default=3600, help="seconds")
+    parser.add_argument(
+        "--lowercase-headers",
+        action="store_true",
+        help="x-ratelimit-* header names, as over HTTP/2",
+    )
+    parser.add_argument(
+        "--no-permission",
+        action="store_true",
+        help="the key lacks kpi.dau.data_series: every request gets 403",
+    )
+    parser.add_argument(
+        "--pre-history",
+        choices=["missing", "zeros"],
+        default="missing",
+        help="what days before a series' first day look like",
+    )
     parser.add_argument("--url-file", type=Path)
     args = parser.parse_args(argv)
 
@@ -42,7 +77,14 @@ def main(argv: list[str] | None = None) -> None:
         api_key=args.api_key,
         apps=dict(args.app),
         workspace_tz=args.workspace_tz,
+        today=args.today,
         latency=args.latency,
+        latency_jitter=args.latency_jitter,
+        rate_limit=args.rate_limit,
+        rate_period=args.rate_period,
+        lowercase_headers=args.lowercase_headers,
+        has_permission=not args.no_permission,
+        pre_history=args.pre_history,
         port=args.port,
     ).start()
     if args.url_file:
