@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,6 +71,37 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
 
 
+def run_meltano(
+    meltano_bin: str,
+    project: Path,
+    env: dict[str, str],
+    *args: str,
+    secrets: tuple[str, ...] = (API_KEY,),
+) -> subprocess.CompletedProcess[str]:
+    """One Meltano command in `project`; no secret may appear in what it printed."""
+    result = subprocess.run(
+        [meltano_bin, *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    for secret in secrets:
+        assert secret not in result.stdout + result.stderr, "a key in Meltano's output"
+    return result
+
+
+def project_copy(tmp_path: Path, meltano_yml: str) -> Path:
+    """A Meltano project beside the repository's, sharing its installed plugins."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "meltano.yml").write_text(meltano_yml)
+    (project / ".meltano").symlink_to(ROOT / ".meltano")
+    return project
+
+
 class Pipeline:
     """`meltano run tap-braze-dau <target>` with its settings in environment variables."""
 
@@ -98,17 +128,7 @@ class Pipeline:
         (tmp_path / "jsonl").mkdir(exist_ok=True)
 
     def meltano(self, *args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [self.meltano_bin, *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert API_KEY not in result.stdout + result.stderr, "API key in Meltano's output"
-        return result
+        return run_meltano(self.meltano_bin, ROOT, self.env, *args)
 
     def run(self, target: str, *, succeed: bool = True) -> subprocess.CompletedProcess[str]:
         result = self.meltano("run", "tap-braze-dau", target)
@@ -323,10 +343,7 @@ def test_api_key_is_sensitive_in_meltano_config(
 
 def test_settings_from_a_dotenv_file(installed: str, braze: BrazeEmulator, tmp_path: Path) -> None:
     """A project copy whose settings live only in .env, as the README tells users."""
-    project = tmp_path / "project"
-    project.mkdir()
-    shutil.copy(ROOT / "meltano.yml", project / "meltano.yml")
-    (project / ".meltano").symlink_to(ROOT / ".meltano")  # reuse the installed plugins
+    project = project_copy(tmp_path, (ROOT / "meltano.yml").read_text())
     (project / ".env").write_text(
         f"TAP_BRAZE_DAU_API_KEY={API_KEY}\n"
         f"TAP_BRAZE_DAU_API_URL={braze.url}\n"
@@ -338,15 +355,7 @@ def test_settings_from_a_dotenv_file(installed: str, braze: BrazeEmulator, tmp_p
     )
     (tmp_path / "out").mkdir()
     env = {**_clean_env(), "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"}
-    result = subprocess.run(
-        [installed, "run", "tap-braze-dau", "target-jsonl"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_meltano(installed, project, env, "run", "tap-braze-dau", "target-jsonl")
     assert result.returncode == 0, result.stderr[-4000:]
     rows = read_jsonl(tmp_path / "out")
     assert as_mapping(rows) == {
@@ -357,9 +366,6 @@ def test_settings_from_a_dotenv_file(installed: str, braze: BrazeEmulator, tmp_p
 def test_many_workspaces_through_inherit_from(installed: str, tmp_path: Path) -> None:
     """The README's recipe: one inheriting extractor per workspace, each with its own key
     (its own environment variable), its own target and its own state."""
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / ".meltano").symlink_to(ROOT / ".meltano")  # inheriting plugins share venvs
     meltano_yml = yaml.safe_load((ROOT / "meltano.yml").read_text())
     for region, app_id in (("eu", "web"), ("us", "ios")):
         meltano_yml["plugins"]["extractors"].append(
@@ -377,7 +383,8 @@ def test_many_workspaces_through_inherit_from(installed: str, tmp_path: Path) ->
             }
         )
         (tmp_path / region).mkdir()
-    (project / "meltano.yml").write_text(yaml.safe_dump(meltano_yml, sort_keys=False))
+    # inheriting plugins share their parents' installed environments
+    project = project_copy(tmp_path, yaml.safe_dump(meltano_yml, sort_keys=False))
 
     eu_key, us_key = "eu-key-0123456789", "us-key-9876543210"
     with (
@@ -395,18 +402,8 @@ def test_many_workspaces_through_inherit_from(installed: str, tmp_path: Path) ->
         }
 
         def meltano(*args: str) -> subprocess.CompletedProcess[str]:
-            result = subprocess.run(
-                [installed, *args],
-                cwd=project,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
+            result = run_meltano(installed, project, env, *args, secrets=(eu_key, us_key))
             assert result.returncode == 0, result.stderr[-4000:]
-            assert eu_key not in result.stdout + result.stderr
-            assert us_key not in result.stdout + result.stderr
             return result
 
         meltano("run", "tap-braze-dau--eu", "target-jsonl--eu")
