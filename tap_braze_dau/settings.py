@@ -103,15 +103,21 @@ def _check_url(value: object) -> str | None:
         return f"api_url: expected a URL such as {DEFAULT_API_URL}, got {value!r}"
     parts = urlsplit(value.strip())
     host = parts.hostname
+    # Messages show the URL without credentials, query or fragment: a key pasted into the
+    # URL (Braze's deprecated ?api_key=) must not be printed back.
+    shown = f"{parts.scheme}://{host or ''}{parts.path}" if parts.scheme else "(no scheme)"
     if parts.scheme not in {"http", "https"} or not host:
-        return f"api_url: expected an https:// URL such as {DEFAULT_API_URL}, got {value!r}"
+        return f"api_url: expected an https:// URL such as {DEFAULT_API_URL}, got {shown!r}"
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return (
+            f"api_url: must be only the REST endpoint, such as {DEFAULT_API_URL}, without "
+            "credentials, query or fragment; the key goes in api_key"
+        )
     if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
         return (
             f"api_url: plain http is allowed only for loopback hosts "
-            f"({', '.join(sorted(LOOPBACK_HOSTS))}); use https://{host} instead of {value!r}"
+            f"({', '.join(sorted(LOOPBACK_HOSTS))}); use https://{host} instead of {shown!r}"
         )
-    if parts.query or parts.fragment:
-        return f"api_url: must not carry a query or fragment, got {value!r}"
     return None
 
 

@@ -74,6 +74,21 @@ def test_each_bad_value_is_rejected_naming_the_setting(
 @pytest.mark.parametrize(
     "url",
     [
+        "https://rest.iad-01.braze.com?api_key=SECRET-IN-URL",
+        "https://user:SECRET-IN-URL@rest.iad-01.braze.com",
+        "http://rest.iad-01.braze.com/?api_key=SECRET-IN-URL",
+        "SECRET-IN-URL",
+    ],
+)
+def test_a_key_pasted_into_api_url_is_never_printed_back(url: str) -> None:
+    errors = validate_settings({**GOOD, "api_url": url})
+    assert any(error.startswith("api_url:") for error in errors)
+    assert not any("SECRET-IN-URL" in error for error in errors), errors
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
         "https://rest.iad-01.braze.com",
         "https://rest.fra-02.braze.eu/",
         "https://rest.some-future-instance.braze.com",
