@@ -214,7 +214,9 @@ def validate_settings(config: Mapping[str, Any]) -> list[str]:
     """Every problem with `config`, each message starting with the setting's name."""
     errors: list[str] = []
     api_key = config.get("api_key")
-    if not isinstance(api_key, str) or not api_key.strip():
+    if api_key is not None and not isinstance(api_key, str):
+        errors.append("api_key: expected the key as a string (its value is not shown)")
+    elif not api_key or not api_key.strip():
         errors.append(
             "api_key: required; set it to a Braze REST API key with the "
             "permission kpi.dau.data_series"

@@ -13,6 +13,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 
 from tap_braze_dau import settings as defaults
+from tap_braze_dau.client import redact
 from tap_braze_dau.errors import BrazeFatalError
 from tap_braze_dau.settings import coerce_number_strings, validate_settings
 from tap_braze_dau.streams import DauStream
@@ -185,6 +186,8 @@ class TapBrazeDau(Tap):
         self._config = coerce_number_strings(self._config)
         errors = super()._validate_config(raise_errors=False)
         errors += [e for e in validate_settings(self.config) if e not in errors]
+        # The SDK's schema messages quote values: an api_key of the wrong type included.
+        errors = [redact(error, str(self.config.get("api_key") or "")) for error in errors]
         if errors and raise_errors:
             raise ConfigValidationError(
                 "Config validation failed", errors=errors, schema=self.config_jsonschema

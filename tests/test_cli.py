@@ -46,6 +46,15 @@ def test_invalid_settings_stop_the_tap_before_any_request(
     assert emulator.requests == []
 
 
+def test_a_key_of_the_wrong_type_is_not_printed_in_the_error(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    run = run_tap({**base_config(emulator), "api_key": 987654321012345}, tmp_path)
+    assert run.returncode != 0
+    assert "api_key" in run.stderr
+    assert "987654321012345" not in run.stderr
+
+
 def test_about_lists_every_setting_and_marks_the_key_secret() -> None:
     proc = subprocess.run(
         [*TAP, "--about", "--format=json"], capture_output=True, text=True, check=True, cwd=ROOT
