@@ -1,5 +1,23 @@
 """The project's Braze API emulator (tests, `make demo`, benchmarks); not part of the tap."""
 
-from tests.emulator.server import WORKSPACE, BrazeEmulator, Fault, LoggedRequest, value_for
+from tests.emulator.server import (
+    ALL_PERMISSIONS,
+    BY_STREAM,
+    STREAMS,
+    WORKSPACE,
+    BrazeEmulator,
+    Fault,
+    LoggedRequest,
+    value_for,
+)
 
-__all__ = ["WORKSPACE", "BrazeEmulator", "Fault", "LoggedRequest", "value_for"]
+__all__ = [
+    "ALL_PERMISSIONS",
+    "BY_STREAM",
+    "STREAMS",
+    "WORKSPACE",
+    "BrazeEmulator",
+    "Fault",
+    "LoggedRequest",
+    "value_for",
+]

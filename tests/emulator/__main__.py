@@ -3,8 +3,8 @@
 Prints its URL, writes it to `--url-file` if asked, and serves until interrupted. While it
 runs, `GET /_emulator/requests` lists the requests it saw, `POST /_emulator/faults` with a
 `Fault` as JSON (`{"kind": "status", "status": 503, "count": 2}`) scripts a fault,
-`POST /_emulator/revise` (`{"app_id": "ios", "day": "2024-12-31", "dau": 42}`) revises a
-day, and `POST /_emulator/clear` forgets faults and requests.
+`POST /_emulator/revise` (`{"stream": "dau", "app_id": "ios", "day": "2024-12-31",
+"value": 42}`) revises a day, and `POST /_emulator/clear` forgets faults and requests.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.emulator.server import BrazeEmulator
+from tests.emulator.server import ALL_PERMISSIONS, BrazeEmulator
 
 
 def _app(text: str) -> tuple[str, dt.date]:
@@ -60,9 +60,15 @@ def main(argv: list[str] | None = None) -> None:
         help="x-ratelimit-* header names, as over HTTP/2",
     )
     parser.add_argument(
+        "--permission",
+        action="append",
+        choices=sorted(ALL_PERMISSIONS),
+        help="a permission the key holds (repeat for more); default: every endpoint's",
+    )
+    parser.add_argument(
         "--no-permission",
         action="store_true",
-        help="the key lacks kpi.dau.data_series: every request gets 403",
+        help="the key holds no permission: every request gets 403",
     )
     parser.add_argument(
         "--pre-history",
@@ -84,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         rate_period=args.rate_period,
         lowercase_headers=args.lowercase_headers,
         has_permission=not args.no_permission,
+        permissions=args.permission,
         pre_history=args.pre_history,
         port=args.port,
     ).start()
