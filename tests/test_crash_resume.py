@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, ROOT, TAP, base_config, bookmarks_of
 from tests.emulator import WORKSPACE, BrazeEmulator
+from tests.helpers import API_KEY, ROOT, TAP, base_config, bookmarks_of
 
 FIRST, LAST = dt.date(2024, 1, 1), dt.date(2024, 12, 31)  # 25 windows of 15 days a series
 APPS = {"ios": dt.date(2022, 6, 1), "android": dt.date(2023, 8, 20), "web": dt.date(2024, 2, 1)}

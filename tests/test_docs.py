@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scripts.readme_settings import END, README, START, generated_table, with_table
-from tests.conftest import DOCUMENTED_SETTINGS
+from tests.helpers import DOCUMENTED_SETTINGS
 
 
 def test_readme_settings_table_is_the_about_output() -> None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.emulator import BrazeEmulator, value_for
+from tests.helpers import ROOT
 
 KEY = "emulator-test-key"
 

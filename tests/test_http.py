@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tap_braze_dau import __version__
-from tests.conftest import API_KEY, base_config, run_tap
 from tests.emulator import BrazeEmulator, Fault
+from tests.helpers import API_KEY, base_config, run_tap
 
 
 def small_config(braze: BrazeEmulator, **overrides: object) -> dict:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, TapRun, base_config, run_tap, state_with
 from tests.emulator import BrazeEmulator, Fault
+from tests.helpers import API_KEY, TapRun, base_config, run_tap, state_with
 
 APPS = {f"app-{n:02d}": dt.date(2023, 1, 1) + dt.timedelta(days=37 * n) for n in range(6)}
 

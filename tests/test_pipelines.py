@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import API_KEY, ROOT, bookmarks_of, day_range
 from tests.emulator import WORKSPACE, BrazeEmulator, Fault
+from tests.helpers import API_KEY, ROOT, bookmarks_of, day_range
 from tests.postgres import PostgresServer, start_postgres
 
 FIRST, LAST = dt.date(2024, 1, 1), dt.date(2024, 12, 31)  # 366 days: 4 windows a series

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import API_KEY, ROOT, TAP, base_config, bookmark, parse_messages
 from tests.emulator import BrazeEmulator
+from tests.helpers import API_KEY, ROOT, TAP, base_config, bookmark, parse_messages
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

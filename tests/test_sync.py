@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.emulator import WORKSPACE, BrazeEmulator
+from tests.helpers import (
     API_KEY,
     assert_states_claim_only_emitted,
     base_config,
@@ -18,7 +19,6 @@ from tests.conftest import (
     run_tap,
     state_with,
 )
-from tests.emulator import WORKSPACE, BrazeEmulator
 
 
 def test_full_sync_delivers_every_day_exactly_once(emulator: BrazeEmulator, tmp_path: Path) -> None:

@@ -1,0 +1,249 @@
+"""What the tests share: running the real `tap-braze-dau` command, and reading its output.
+
+Fixtures live in conftest.py; everything a test imports lives here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.emulator import WORKSPACE, BrazeEmulator
+
+#: A key that is easy to find in any output: no test may ever see it printed.
+API_KEY = "sk-test-9f8e7d6c5b4a-DO-NOT-LEAK"
+TAP = [sys.executable, "-m", "tap_braze_dau"]
+ROOT = Path(__file__).resolve().parent.parent
+#: Every stream, in the order the SDK syncs them (by name).
+ALL_STREAMS = ("dau", "mau", "new_users", "sessions", "uninstalls")
+
+
+@dataclass
+class TapRun:
+    """What one run of the tap printed, parsed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return [m["record"] for m in self.messages if m["type"] == "RECORD"]
+
+    def records_of(self, stream: str) -> list[dict[str, Any]]:
+        return [
+            m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
+        ]
+
+    @property
+    def states(self) -> list[dict[str, Any]]:
+        return [m["value"] for m in self.messages if m["type"] == "STATE"]
+
+    @property
+    def last_state(self) -> dict[str, Any] | None:
+        return self.states[-1] if self.states else None
+
+    def days(self, app_id: str, stream: str = "dau") -> dict[str, int]:
+        """{day: value} emitted for a series; fails on a duplicate key within the run."""
+        found: dict[str, int] = {}
+        for record in self.records_of(stream):
+            if record["app_id"] == app_id:
+                assert record["time"] not in found, (
+                    f"duplicate key {stream} {app_id} {record['time']}"
+                )
+                found[record["time"]] = record[stream]
+        return found
+
+    def bytes_of(self, kind: str) -> int:
+        """Bytes of the output lines of messages of one type (RECORD, STATE, ...)."""
+        marker = f'"type":"{kind}"'
+        return sum(len(line) + 1 for line in self.stdout.splitlines() if marker in line[:40])
+
+
+def parse_messages(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def run_tap(
+    config: dict[str, Any],
+    tmp_path: Path,
+    *,
+    state: dict[str, Any] | None = None,
+    catalog: dict[str, Any] | None = None,
+    extra_args: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> TapRun:
+    """Run the installed tap as users do: a subprocess with --config (and --state)."""
+    config_path = tmp_path / f"config-{os.urandom(4).hex()}.json"
+    config_path.write_text(json.dumps(config))
+    args = [*TAP, "--config", str(config_path)]
+    if state is not None:
+        state_path = tmp_path / f"state-{os.urandom(4).hex()}.json"
+        state_path.write_text(json.dumps(state))
+        args += ["--state", str(state_path)]
+    if catalog is not None:
+        catalog_path = tmp_path / f"catalog-{os.urandom(4).hex()}.json"
+        catalog_path.write_text(json.dumps(catalog))
+        args += ["--catalog", str(catalog_path)]
+    args += extra_args or []
+    proc = subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    # Every run of the suite is also a check that the key never reaches any output.
+    assert API_KEY not in proc.stdout, "API key leaked into the tap's stdout"
+    assert API_KEY not in proc.stderr, "API key leaked into the tap's stderr"
+    messages = parse_messages(proc.stdout) if proc.stdout.startswith("{") else []
+    return TapRun(proc.returncode, proc.stdout, proc.stderr, messages)
+
+
+def discovered_catalog() -> dict[str, Any]:
+    """The catalog `tap-braze-dau --discover` prints (no config needed)."""
+    out = subprocess.run(
+        [*TAP, "--discover"], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    catalog: dict[str, Any] = json.loads(out)
+    return catalog
+
+
+def catalog_selecting(streams: Iterable[str]) -> dict[str, Any]:
+    """The discovered catalog with exactly `streams` selected, as Meltano writes it."""
+    wanted = set(streams)
+    catalog = discovered_catalog()
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in wanted
+    return catalog
+
+
+def partitions(state: dict[str, Any] | None, stream: str = "dau") -> list[dict[str, Any]]:
+    if not state:
+        return []
+    found: list[dict[str, Any]] = state.get("bookmarks", {}).get(stream, {}).get("partitions", [])
+    return found
+
+
+def bookmark(state: dict[str, Any] | None, app_id: str, stream: str = "dau") -> str | None:
+    """The replication_key_value of a series in a STATE value."""
+    for partition in partitions(state, stream):
+        if partition["context"] == {"app_id": app_id}:
+            value: str | None = partition.get("replication_key_value")
+            return value
+    return None
+
+
+def bookmarks_of(state: dict[str, Any], stream: str = "dau") -> dict[str, str]:
+    """{app_id: bookmarked day} of one stream in a STATE value."""
+    return {
+        p["context"]["app_id"]: p["replication_key_value"]
+        for p in partitions(state, stream)
+        if p.get("replication_key_value")
+    }
+
+
+def all_bookmarks(state: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """{(stream, app_id): bookmarked day} of every stream in a STATE value."""
+    return {
+        (stream, app_id): day
+        for stream in state.get("bookmarks", {})
+        for app_id, day in bookmarks_of(state, stream).items()
+    }
+
+
+def assert_states_claim_only_emitted(run: TapRun) -> None:
+    """Every STATE of a run started without state claims, for each series of each stream,
+    exactly the latest day emitted so far: never a day that was not emitted."""
+    emitted: dict[tuple[str, str], set[str]] = {}
+    for message in run.messages:
+        if message["type"] == "RECORD":
+            key = (message["stream"], message["record"]["app_id"])
+            emitted.setdefault(key, set()).add(message["record"]["time"])
+        elif message["type"] == "STATE":
+            for key, claimed in all_bookmarks(message["value"]).items():
+                assert claimed in emitted.get(key, set()), f"STATE claims {key} {claimed}"
+                assert claimed == max(emitted[key])
+
+
+def state_with(bookmarks: dict[str, str], stream: str = "dau") -> dict[str, Any]:
+    """A STATE value in the SDK's partitioned form: {app_id: bookmarked day}."""
+    return {"bookmarks": {stream: {"partitions": partition_list(bookmarks)}}}
+
+
+def partition_list(bookmarks: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {"context": {"app_id": app_id}, "replication_key": "time", "replication_key_value": day}
+        for app_id, day in bookmarks.items()
+    ]
+
+
+#: The settings the tap's issue names, which --about and the README must list.
+DOCUMENTED_SETTINGS = (
+    "api_key",
+    "api_url",
+    "start_date",
+    "end_date",
+    "timezone",
+    "app_ids",
+    "include_workspace_total",
+    "lookback_days",
+    "window_days",
+    "max_history_days",
+    "request_timeout",
+    "max_retries",
+    "retry_wait_seconds",
+    "max_parallel_requests",
+    "user_agent",
+)
+
+
+def day_range(first: dt.date, last: dt.date) -> list[str]:
+    return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def base_config(braze: BrazeEmulator, **overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "api_key": API_KEY,
+        "api_url": braze.url,
+        "retry_wait_seconds": 0.01,
+        "request_timeout": 5,
+    }
+    config.update(overrides)
+    return config
+
+
+__all__ = [
+    "ALL_STREAMS",
+    "API_KEY",
+    "DOCUMENTED_SETTINGS",
+    "ROOT",
+    "TAP",
+    "WORKSPACE",
+    "TapRun",
+    "all_bookmarks",
+    "assert_states_claim_only_emitted",
+    "base_config",
+    "bookmark",
+    "bookmarks_of",
+    "catalog_selecting",
+    "day_range",
+    "discovered_catalog",
+    "parse_messages",
+    "partition_list",
+    "run_tap",
+    "state_with",
+]
