@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from singer_sdk.exceptions import FatalAPIError
 
-KPI_PERMISSION = "kpi.dau.data_series"
-
 
 class BrazeFatalError(FatalAPIError):
     """Braze refused the request in a way a retry cannot fix; the run stops at once."""
@@ -35,16 +33,26 @@ class BrazeUnavailableError(BrazeFatalError):
     """Transient failures (5xx, timeouts, broken bodies, 429) outlasted every retry."""
 
 
+class StateError(BrazeFatalError):
+    """The state handed to the tap (--state) holds a bookmark it cannot read."""
+
+
 class TransientError(Exception):
     """One attempt failed in a way worth retrying with backoff."""
 
 
 class RateLimitedError(Exception):
-    """429: retried once the rate-limit window resets, never sooner.
+    """429: retried once the rate-limit window resets (`resume_at`, epoch seconds; `source`
+    says where that instant came from).
 
     Counted apart from `TransientError`: waiting out a rate limit is normal operation and
     must not use up the retries meant for a failing server.
     """
+
+    def __init__(self, source: str, *, resume_at: float) -> None:
+        super().__init__(f"HTTP 429 rate limited ({source})")
+        self.source = source
+        self.resume_at = resume_at
 
 
 class FetchCancelled(Exception):

@@ -218,8 +218,8 @@ def validate_settings(config: Mapping[str, Any]) -> list[str]:
         errors.append("api_key: expected the key as a string (its value is not shown)")
     elif not api_key or not api_key.strip():
         errors.append(
-            "api_key: required; set it to a Braze REST API key with the "
-            "permission kpi.dau.data_series"
+            "api_key: required; set it to a Braze REST API key with the permission of "
+            "each stream to sync (dau: kpi.dau.data_series)"
         )
     single_checks = [
         _check_url(config.get("api_url", DEFAULT_API_URL)),

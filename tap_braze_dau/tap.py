@@ -1,34 +1,56 @@
-"""The tap: its settings, their validation, and its one stream."""
+"""The tap: its settings, their validation, its streams, and its command line."""
 
 from __future__ import annotations
 
-import contextlib
+import datetime as dt
+import json
+import signal
+import threading
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 from types import FrameType
 from typing import Any, ClassVar
 
-from singer_sdk import Tap
+import click
+import jsonschema
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
+from singer_sdk.tap_base import CliTestOptionValue
+from typing_extensions import override
 
 from tap_braze_dau import settings as defaults
-from tap_braze_dau.client import redact
+from tap_braze_dau.answers import redact
+from tap_braze_dau.bookmarks import bookmarks_of
+from tap_braze_dau.checkpoints import Checkpoints
+from tap_braze_dau.connection_test import check_connection
+from tap_braze_dau.endpoint import Endpoint, SeriesKey
 from tap_braze_dau.errors import BrazeFatalError
-from tap_braze_dau.settings import coerce_number_strings, validate_settings
-from tap_braze_dau.streams import DauStream
-from tap_braze_dau.windows import MAX_WINDOW_DAYS
+from tap_braze_dau.run import SyncRun
+from tap_braze_dau.sdk_hooks import SdkTap
+from tap_braze_dau.settings import (
+    Settings,
+    coerce_number_strings,
+    parse_settings,
+    validate_settings,
+)
+from tap_braze_dau.streams import STREAM_TYPES, DataSeriesStream
+from tap_braze_dau.windows import MAX_WINDOW_DAYS, today_in
+
+_PERMISSIONS = ", ".join(f"`{s.permission}` ({s.stream_name()})" for s in STREAM_TYPES)
 
 
-class TapBrazeDau(Tap):
-    """Singer tap for Braze daily active users (`GET /kpi/dau/data_series`)."""
+class TapBrazeDau(SdkTap):
+    """Singer tap for Braze's KPI data series: daily and monthly active users, new users,
+    uninstalls and sessions, per app and for the whole workspace."""
 
     name = "tap-braze-dau"
 
     # No BATCH: batch files are written after records are read, so a STATE written after
     # each window could claim days not yet in any file. Everything else the SDK offers.
     capabilities: ClassVar[list[CapabilitiesEnum]] = [
-        c for c in Tap.capabilities if c is not PluginCapabilities.BATCH
+        c for c in SdkTap.capabilities if c is not PluginCapabilities.BATCH
     ]
     # The SDK's msgspec writer: the same messages for less CPU (docs/benchmarks.md).
     message_writer_class = MsgSpecWriter
@@ -39,7 +61,9 @@ class TapBrazeDau(Tap):
             th.StringType,
             required=True,
             secret=True,
-            description="Braze REST API key with the permission `kpi.dau.data_series`.",
+            description=(
+                f"Braze REST API key with the permission of each stream to sync: {_PERMISSIONS}."
+            ),
         ),
         th.Property(
             "api_url",
@@ -112,13 +136,16 @@ class TapBrazeDau(Tap):
             "max_history_days",
             th.IntegerType(minimum=1),
             default=defaults.DEFAULT_MAX_HISTORY_DAYS,
-            description=("How far back to look when there is no `start_date` and no state."),
+            description="How far back to look when there is no `start_date` and no state.",
         ),
         th.Property(
             "request_timeout",
             th.NumberType(exclusive_minimum=0),
             default=defaults.DEFAULT_REQUEST_TIMEOUT,
-            description="Seconds to wait for Braze to answer one request before retrying.",
+            description=(
+                "Seconds one request may take as a whole, from connecting to the last byte "
+                "of the answer; an answer still arriving then is retried like a failed one."
+            ),
         ),
         th.Property(
             "max_retries",
@@ -126,8 +153,8 @@ class TapBrazeDau(Tap):
             default=defaults.DEFAULT_MAX_RETRIES,
             description=(
                 "Retries of a request that failed transiently (5xx, timeout, dropped "
-                "connection, malformed body) before the run fails. 429s are not counted: "
-                "they wait for the rate-limit reset."
+                "connection, malformed or oversized body) before the run fails. 429s are "
+                "not counted: they wait for the rate-limit reset."
             ),
         ),
         th.Property(
@@ -144,8 +171,8 @@ class TapBrazeDau(Tap):
             th.IntegerType(minimum=1, maximum=defaults.MAX_PARALLEL_REQUESTS),
             default=defaults.DEFAULT_MAX_PARALLEL_REQUESTS,
             description=(
-                "Requests in flight at once. Output is identical, message for message, "
-                "whatever the value; 1 is strictly sequential."
+                "Requests in flight at once, across series and streams. Output is identical, "
+                "message for message, whatever the value; 1 is strictly sequential."
             ),
         ),
         th.Property(
@@ -155,14 +182,115 @@ class TapBrazeDau(Tap):
         ),
     ).to_dict()
 
-    def discover_streams(self) -> list[DauStream]:
-        return [DauStream(self)]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._bookmarks: dict[SeriesKey, dt.date] = {}
+        super().__init__(*args, **kwargs)
+        if threading.current_thread() is threading.main_thread():
+            # Replaces the SDK's handlers, which exit 0: an orchestrator must not take a
+            # sync cut short for a success.
+            signal.signal(signal.SIGTERM, self._stop_on_signal)
+            signal.signal(signal.SIGINT, self._stop_on_signal)
 
+    # -- settings ----------------------------------------------------------------------------
+
+    @override
+    def checked_config(self, config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """The tap's own checks for its settings (one message each, naming the setting),
+        the JSON schema for the SDK's built-in ones (stream maps, flattening)."""
+        config = coerce_number_strings(config)
+        errors = validate_settings(config)
+        own = set(self.config_jsonschema["properties"])
+        schema = dict(self.config_jsonschema)
+        self.append_builtin_config(schema)
+        for error in jsonschema.Draft7Validator(schema).iter_errors(config):
+            setting = error.path[0] if error.path else None
+            if setting is not None and setting not in own:
+                errors.append(f"{setting}: {error.message}")
+        key = config.get("api_key")
+        return config, [redact(error, key) if isinstance(key, str) else error for error in errors]
+
+    @cached_property
+    def settings(self) -> Settings:
+        return parse_settings(self.config)
+
+    # -- state -------------------------------------------------------------------------------
+
+    @override
+    def load_state(self, state: dict[str, Any]) -> None:
+        """The SDK's loading, plus every bookmark read up front for the run's plan."""
+        names = frozenset(stream_type.stream_name() for stream_type in STREAM_TYPES)
+        self._bookmarks = bookmarks_of(state, names)
+        super().load_state(state)
+
+    @cached_property
+    def checkpoints(self) -> Checkpoints:
+        """Where STATE is written during a sync (see checkpoints.py)."""
+        return Checkpoints(state=lambda: self.state, write=self.state_writer.write_state)
+
+    def _stop_on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        """SIGTERM or SIGINT: write the last STATE, then exit 128 + the signal's number.
+
+        The STATE claims exactly the records written so far, so nothing is lost.
+        """
+        self.checkpoints.write_now()
+        self.logger.warning("Stopped by signal %d before the sync completed", signum)
+        raise SystemExit(128 + signum)
+
+    # -- streams -----------------------------------------------------------------------------
+
+    @override
+    def discover_streams(self) -> list[DataSeriesStream]:
+        return [
+            stream_type(
+                self,
+                settings=lambda: self.settings,
+                run=lambda: self.sync_run,
+                checkpoints=lambda: self.checkpoints,
+            )
+            for stream_type in STREAM_TYPES
+        ]
+
+    def selected_endpoints(self) -> list[Endpoint]:
+        """The endpoints of the streams a sync would sync, in the SDK's order (by name)."""
+        return [
+            stream.endpoint()
+            for stream in self.streams.values()
+            if isinstance(stream, DataSeriesStream) and stream.selected
+        ]
+
+    def sync_order(self) -> Sequence[tuple[SeriesKey, Endpoint]]:
+        """Every series the SDK will sync, in its order: each selected stream's series as
+        its partitions list them."""
+        return [
+            (SeriesKey(endpoint.stream, app_id), endpoint)
+            for endpoint in self.selected_endpoints()
+            for app_id in self.settings.series
+        ]
+
+    def last_day(self) -> dt.date:
+        """The day every series ends on: end_date, or today in the configured zone."""
+        settings = self.settings
+        return settings.end_date or today_in(settings.zone, dt.datetime.now(dt.timezone.utc))
+
+    @cached_property
+    def sync_run(self) -> SyncRun:
+        return SyncRun(
+            self.settings,
+            self.logger,
+            order=self.sync_order,
+            bookmarks=self._bookmarks,
+            last_day=self.last_day,
+        )
+
+    # -- command line ------------------------------------------------------------------------
+
+    @override
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
         """Run the CLI; a failure whose message says it all ends without a traceback.
 
-        STATE was written after every complete window, so the next run resumes from there.
+        STATE claims everything delivered before the failure, so the next run resumes
+        from there.
         """
         try:
             super().invoke(*args, **kwargs)
@@ -170,26 +298,44 @@ class TapBrazeDau(Tap):
             cls.logger.error("Sync failed: %s", exc)
             raise SystemExit(1) from None
 
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """SIGTERM or SIGINT: write the last STATE (the SDK does), then exit non-zero.
+    @override
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command, with `--catalog` read before `--test` runs, whatever the
+        order on the command line: the test checks the streams the catalog selects."""
+        command = super().get_singer_command()
+        for param in command.params:
+            if param.name == "catalog":
+                param.is_eager = True
+        return command
 
-        The SDK exits 0 here, which would tell an orchestrator that a sync cut short had
-        succeeded. Nothing is lost either way: the STATE claims only emitted days.
-        """
-        with contextlib.suppress(SystemExit):
-            super()._handle_termination(signum, frame)
-        self.logger.warning("Stopped by signal %d before the sync completed", signum)
-        raise SystemExit(128 + signum)
-
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The SDK's schema checks, plus ours: ranges, dates, URLs, zones, with names."""
-        self._config = coerce_number_strings(self._config)
-        errors = super()._validate_config(raise_errors=False)
-        errors += [e for e in validate_settings(self.config) if e not in errors]
-        # The SDK's schema messages quote values: an api_key of the wrong type included.
-        errors = [redact(error, str(self.config.get("api_key") or "")) for error in errors]
-        if errors and raise_errors:
-            raise ConfigValidationError(
-                "Config validation failed", errors=errors, schema=self.config_jsonschema
+    @override
+    @classmethod
+    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
+        """`--test`: check, before a first sync, that Braze accepts the key for every
+        stream a run would sync (those the catalog selects, or `dau` without one), with
+        one request per series; `--test=schema` prints the schemas, as in any SDK tap."""
+        if value != CliTestOptionValue.All.value:
+            super().cb_test(ctx, param, value)
+            return
+        config = ctx.params.get("config")
+        catalog_file = ctx.params.get("catalog")
+        try:
+            tap = cls(
+                config=config.config if config else {},
+                catalog=None if catalog_file is None else json.load(catalog_file),
+                parse_env_config=bool(config and config.parse_env),
+                validate_config=True,
             )
-        return errors
+            passed = check_connection(
+                tap.selected_endpoints(), tap.settings, tap.last_day(), tap.logger
+            )
+        except ConfigValidationError as exc:
+            for error in exc.errors:
+                cls.logger.error(error)
+            cls.logger.error("Connection test not run: the config is invalid")
+            ctx.exit(1)
+        except BrazeFatalError as exc:
+            cls.logger.error("Connection test failed: %s", exc)
+            ctx.exit(1)
+        ctx.exit(0 if passed else 1)

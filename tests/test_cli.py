@@ -10,8 +10,18 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, DOCUMENTED_SETTINGS, ROOT, TAP, base_config, run_tap
 from tests.emulator import BrazeEmulator
+from tests.helpers import (
+    ALL_STREAMS,
+    API_KEY,
+    DOCUMENTED_SETTINGS,
+    ROOT,
+    TAP,
+    base_config,
+    catalog_selecting,
+    discovered_catalog,
+    run_tap,
+)
 
 # (overrides, the setting the message must name)
 INVALID: list[tuple[dict[str, Any], str]] = [
@@ -70,15 +80,19 @@ def test_about_lists_every_setting_and_marks_the_key_secret() -> None:
         assert capability in about["capabilities"]
 
 
-def test_discover_needs_no_config_and_describes_the_stream() -> None:
-    proc = subprocess.run(
-        [*TAP, "--discover"], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    (stream,) = json.loads(proc.stdout)["streams"]
-    assert stream["tap_stream_id"] == "dau"
-    assert stream["key_properties"] == ["app_id", "time"]
-    assert stream["replication_key"] == "time"
-    assert stream["replication_method"] == "INCREMENTAL"
+def test_discover_needs_no_config_and_describes_every_stream() -> None:
+    streams = {entry["tap_stream_id"]: entry for entry in discovered_catalog()["streams"]}
+    assert sorted(streams) == sorted(ALL_STREAMS)
+    for name, entry in streams.items():
+        assert entry["key_properties"] == ["app_id", "time"]
+        assert entry["replication_key"] == "time"
+        assert entry["replication_method"] == "INCREMENTAL"
+        properties = entry["schema"]["properties"]
+        assert sorted(properties) == sorted(["app_id", "time", name])
+        assert properties[name]["description"]
+        (root,) = [m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == []]
+        # only dau is selected by default: a run without a catalog writes only dau
+        assert root["selected-by-default"] is (name == "dau")
 
 
 def test_settings_from_environment_variables(emulator: BrazeEmulator, tmp_path: Path) -> None:
@@ -110,23 +124,11 @@ def test_settings_from_environment_variables(emulator: BrazeEmulator, tmp_path: 
     assert all(r.params["length"] in {"1", "3"} for r in emulator.dau_requests())
 
 
-def test_a_catalog_that_deselects_the_stream_makes_no_request(
+def test_a_catalog_that_deselects_every_stream_makes_no_request(
     emulator: BrazeEmulator, tmp_path: Path
 ) -> None:
-    catalog = json.loads(
-        subprocess.run(
-            [*TAP, "--discover"], capture_output=True, text=True, check=True, cwd=ROOT
-        ).stdout
-    )
-    for entry in catalog["streams"][0]["metadata"]:
-        if entry["breadcrumb"] == []:
-            entry["metadata"]["selected"] = False
-    catalog_path = tmp_path / "catalog.json"
-    catalog_path.write_text(json.dumps(catalog))
     run = run_tap(
-        base_config(emulator, start_date="2024-12-01"),
-        tmp_path,
-        extra_args=["--catalog", str(catalog_path)],
+        base_config(emulator, start_date="2024-12-01"), tmp_path, catalog=catalog_selecting([])
     )
     assert run.returncode == 0, run.stderr
     assert run.records == []

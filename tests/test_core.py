@@ -1,16 +1,22 @@
-"""The Singer SDK's standard tap tests, run in process against the emulator."""
+"""The Singer SDK's standard tap tests, run in process against the emulator, with every
+stream selected."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from tap_braze_dau.tap import TapBrazeDau
-from tests.conftest import API_KEY
 from tests.emulator import BrazeEmulator
+from tests.helpers import API_KEY
 
-# Started at import: the SDK builds its test class from a config known at collection time.
+# Started at import: the SDK builds its test class from a config known at collection
+# time. The fixture below stops it when the test session ends.
 EMULATOR = BrazeEmulator(
     api_key=API_KEY,
     apps={"ios": dt.date(2024, 6, 1), "android": dt.date(2024, 9, 1)},
@@ -27,8 +33,39 @@ SAMPLE_CONFIG = {
     "retry_wait_seconds": 0.01,
 }
 
+
+def _catalog_with_every_stream_selected() -> dict[str, Any]:
+    catalog = copy.deepcopy(TapBrazeDau(config=SAMPLE_CONFIG).catalog_dict)
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = True
+    return catalog
+
+
+CATALOG = _catalog_with_every_stream_selected()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_the_emulator() -> Iterator[None]:
+    yield
+    EMULATOR.stop()
+
+
 TestTapBrazeDau = get_tap_test_class(
     tap_class=TapBrazeDau,
     config=SAMPLE_CONFIG,
     suite_config=SuiteConfig(max_records_limit=500),
+    catalog=CATALOG,
 )
+
+
+def test_the_standard_tests_cover_every_stream() -> None:
+    tap = TapBrazeDau(config=SAMPLE_CONFIG, catalog=CATALOG)
+    assert sorted(name for name, stream in tap.streams.items() if stream.selected) == [
+        "dau",
+        "mau",
+        "new_users",
+        "sessions",
+        "uninstalls",
+    ]

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.emulator import WORKSPACE, BrazeEmulator, Fault
+from tests.helpers import (
     API_KEY,
     TapRun,
     assert_states_claim_only_emitted,
@@ -21,7 +22,6 @@ from tests.conftest import (
     bookmark,
     run_tap,
 )
-from tests.emulator import WORKSPACE, BrazeEmulator, Fault
 
 FIRST, LAST = dt.date(2024, 10, 3), dt.date(2024, 12, 31)  # 90 days: 3 windows of 30
 
@@ -242,7 +242,7 @@ def test_conflicting_duplicate_days_fail_the_run(emulator: BrazeEmulator, tmp_pa
     )
     run = run_tap(config_for(emulator), tmp_path)
     assert run.returncode != 0
-    assert "different counts" in run.stderr
+    assert "different values" in run.stderr
     assert run.records == []
 
 

@@ -64,5 +64,5 @@ def test_an_identical_duplicate_is_kept_once_with_a_warning() -> None:
 
 def test_a_conflicting_duplicate_fails() -> None:
     data = [{"time": "2024-01-01", "dau": 1}, {"time": "2024-01-01", "dau": 2}]
-    with pytest.raises(BrazeDataError, match="different counts"):
+    with pytest.raises(BrazeDataError, match="different values"):
         check_rows(data, WINDOW, "ios")

@@ -1,0 +1,150 @@
+"""The requests of one sync: planned in one place, fetched in parallel, handed back in order.
+
+The SDK syncs the selected streams one after another and, within a stream, its series
+(partitions) one after another, asking each for its records. To keep
+`max_parallel_requests` requests in flight across series and across streams, the first
+time any series is asked for, `SyncRun`:
+
+1. plans every request of that series and of every series the SDK will reach after it,
+   in the SDK's order (`order`), from the bookmarks the run started with;
+2. runs them all through one `OrderedFetcher` and one client (so one rate-limit gate:
+   a 429 on any endpoint pauses every request of the run);
+3. hands each series exactly its own results, in order, when the SDK reaches it.
+
+So the messages are those of a sequential run, in the same order, whatever
+`max_parallel_requests` is. Should the SDK ask for a series out of the planned order
+(a dry run that stops each stream after a few records does), the plan is dropped and made
+again from that series on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from tap_braze_dau.client import BrazeClient, RateLimitGate
+from tap_braze_dau.endpoint import Endpoint, SeriesKey
+from tap_braze_dau.fetcher import OrderedFetcher
+from tap_braze_dau.jobs import Job, JobResult, describe_jobs, jobs_for_series, run_job
+from tap_braze_dau.rows import CheckedRows
+from tap_braze_dau.settings import Settings
+from tap_braze_dau.windows import Window
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """One window of a series, checked, and whether it is the series' last."""
+
+    window: Window
+    checked: CheckedRows
+    series_end: bool
+
+
+class _Pass:
+    """One planned sequence of series being fetched, consumed series by series."""
+
+    def __init__(
+        self,
+        planned: list[tuple[SeriesKey, list[Job]]],
+        results: Iterator[tuple[Job, JobResult]],
+    ) -> None:
+        self._planned = list(planned)
+        self._results = results
+        self._in_step = True  # False once a series was left half-read
+
+    @property
+    def next_key(self) -> SeriesKey | None:
+        """The series whose results come next; None when they cannot be handed out."""
+        return self._planned[0][0] if self._planned and self._in_step else None
+
+    def take(self, key: SeriesKey) -> Iterator[WindowResult]:
+        """The windows of `key`, which must be the next planned series."""
+        planned_key, jobs = self._planned.pop(0)
+        assert planned_key == key, (planned_key, key)
+        self._in_step = False
+        for index in range(len(jobs)):
+            _job, windows = next(self._results)
+            last_job = index == len(jobs) - 1
+            for position, (window, checked) in enumerate(windows):
+                yield WindowResult(window, checked, last_job and position == len(windows) - 1)
+        self._in_step = True
+
+    def close(self) -> None:
+        close = getattr(self._results, "close", None)
+        if close:
+            close()
+
+
+class SyncRun:
+    """Every request of one sync, shared by all its streams (see the module docstring).
+
+    `order` lists, when asked, the series the SDK will sync, in its order, each with its
+    endpoint; `bookmarks` are those the run started with; `last_day` is the day the
+    series end on (end_date, or today in the configured zone).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        logger: logging.Logger,
+        *,
+        order: Callable[[], Sequence[tuple[SeriesKey, Endpoint]]],
+        bookmarks: Mapping[SeriesKey, dt.date],
+        last_day: Callable[[], dt.date],
+    ) -> None:
+        self._settings = settings
+        self._logger = logger
+        self._order = order
+        self._bookmarks = bookmarks
+        self._last_day = last_day
+        self._gate = RateLimitGate()
+        self._pass: _Pass | None = None
+
+    def results(self, key: SeriesKey, endpoint: Endpoint) -> Iterator[WindowResult]:
+        """The windows of `key`, oldest first; starts fetching when first asked."""
+        if self._pass is None or self._pass.next_key != key:
+            self.close()
+            self._pass = self._start(key, endpoint)
+        return self._pass.take(key)
+
+    def close(self) -> None:
+        """Stop fetching: cancel what has not started, let in-flight retries give up."""
+        if self._pass is not None:
+            self._pass.close()
+            self._pass = None
+
+    def _plan(
+        self, first: SeriesKey, endpoint: Endpoint
+    ) -> list[tuple[SeriesKey, Endpoint, list[Job]]]:
+        order = list(self._order())
+        keys = [key for key, _endpoint in order]
+        order = order[keys.index(first) :] if first in keys else [(first, endpoint)]
+        last_day = self._last_day()
+        planned = []
+        for key, endpoint in order:
+            jobs = jobs_for_series(
+                key,
+                endpoint,
+                bookmark=self._bookmarks.get(key),
+                last_day=last_day,
+                settings=self._settings,
+            )
+            self._logger.info(
+                "%s: %s", str(key).capitalize(), describe_jobs(jobs, self._settings.window_days)
+            )
+            planned.append((key, endpoint, jobs))
+        return planned
+
+    def _start(self, first: SeriesKey, endpoint: Endpoint) -> _Pass:
+        planned = self._plan(first, endpoint)
+        stop = threading.Event()
+        client = BrazeClient(self._settings, logger=self._logger, gate=self._gate, stop=stop)
+        fetcher: OrderedFetcher[Job, JobResult] = OrderedFetcher(
+            partial(run_job, client), self._settings.max_parallel_requests, stop=stop
+        )
+        jobs = [job for _key, _endpoint, series_jobs in planned for job in series_jobs]
+        return _Pass([(key, jobs) for key, _e, jobs in planned], fetcher.map(jobs))
