@@ -7,6 +7,7 @@ checked against the emulator's values, so "nothing lost" is asserted, not assume
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,10 @@ TRANSIENT = [
     (Fault("message", message="error"), "instead of 'success'"),
     (Fault("no_data"), "'data' list"),
     (Fault("data_not_list"), "'data' list"),
+    (Fault("trickle", seconds=0.2), "still arriving when request_timeout=1 s ran out"),
+    (Fault("lying_encoding"), "Content-Encoding: 'gzip' but its body does not decompress"),
+    (Fault("deep_nesting", size=100_000), "not JSON"),
+    (Fault("oversized", size=300 * 2**20), "larger than 10 MiB"),
 ]
 
 
@@ -197,6 +202,47 @@ def test_persistent_transient_failures_end_in_a_clear_error(
     assert says in last_line
     assert run.records == []
     assert len(emulator.dau_requests()) == 2
+
+
+BROKEN_ANSWERS = [
+    Fault("trickle", seconds=0.2, count=-1, covers="2024-11-10"),
+    Fault("lying_encoding", count=-1, covers="2024-11-10"),
+    Fault("deep_nesting", size=100_000, count=-1, covers="2024-11-10"),
+    Fault("oversized", size=300 * 2**20, count=-1, covers="2024-11-10"),
+]
+
+
+@pytest.mark.parametrize("fault", BROKEN_ANSWERS, ids=[f.kind for f in BROKEN_ANSWERS])
+def test_a_broken_answer_mid_series_ends_the_run_in_bounds_and_the_next_resumes(
+    emulator: BrazeEmulator, tmp_path: Path, fault: Fault
+) -> None:
+    """The second window (2024-11-02..2024-12-01) is answered brokenly on every try: the
+    run ends on its own within request_timeout x tries (plus start-up), with the first
+    window delivered and claimed; the next run delivers the rest."""
+    emulator.add_fault(fault)
+    started = time.monotonic()
+    first = run_tap(config_for(emulator, max_retries=1, max_parallel_requests=1), tmp_path)
+    elapsed = time.monotonic() - started
+    assert first.returncode == 1
+    assert "Traceback" not in first.stderr
+    assert elapsed < 15, f"the run took {elapsed:.1f} s"
+    first_window_end = FIRST + dt.timedelta(days=29)
+    assert first.days("ios") == emulator.expected("ios", FIRST, first_window_end)
+    assert bookmark(first.last_state, "ios") == first_window_end.isoformat()
+    assert_states_claim_only_emitted(first)
+
+    emulator.clear_faults()
+    second = run_tap(config_for(emulator), tmp_path, state=first.last_state)
+    assert second.returncode == 0, second.stderr
+    delivered = {**first.days("ios"), **second.days("ios")}
+    assert delivered == emulator.expected("ios", FIRST, LAST)
+
+
+def test_an_honestly_gzipped_answer_is_read(emulator: BrazeEmulator, tmp_path: Path) -> None:
+    emulator.add_fault(Fault("gzip", count=-1))
+    run = run_tap(config_for(emulator), tmp_path)
+    assert_complete(run, emulator)
+    assert all(r.fault == "gzip" for r in emulator.dau_requests())
 
 
 # -- bad rows --------------------------------------------------------------------------------
