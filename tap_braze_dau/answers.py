@@ -49,9 +49,14 @@ MIN_RATE_LIMIT_WAIT_SECONDS = 0.5
 _EPOCH_FLOOR = 1_000_000_000
 
 
+#: Shorter "secrets" are not scrubbed: every "k" of a message is not a leak of a key "k".
+#: Braze keys are 36-character UUIDs.
+MIN_SECRET_LENGTH = 4
+
+
 def redact(text: str, secret: str) -> str:
     """`text` with every occurrence of `secret` replaced, so keys never reach a log."""
-    return text.replace(secret, "<redacted>") if secret else text
+    return text.replace(secret, "<redacted>") if len(secret) >= MIN_SECRET_LENGTH else text
 
 
 def too_large(limit: int) -> TransientError:

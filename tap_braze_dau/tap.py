@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import signal
@@ -30,6 +31,7 @@ from tap_braze_dau.errors import BrazeFatalError
 from tap_braze_dau.run import SyncRun
 from tap_braze_dau.sdk_hooks import SdkTap
 from tap_braze_dau.settings import (
+    SETTING_NAMES,
     Settings,
     coerce_number_strings,
     parse_settings,
@@ -199,12 +201,11 @@ class TapBrazeDau(SdkTap):
         the JSON schema for the SDK's built-in ones (stream maps, flattening)."""
         config = coerce_number_strings(config)
         errors = validate_settings(config)
-        own = set(self.config_jsonschema["properties"])
-        schema = dict(self.config_jsonschema)
+        schema = copy.deepcopy(self.config_jsonschema)
         self.append_builtin_config(schema)
         for error in jsonschema.Draft7Validator(schema).iter_errors(config):
             setting = error.path[0] if error.path else None
-            if setting is not None and setting not in own:
+            if setting is not None and setting not in SETTING_NAMES:
                 errors.append(f"{setting}: {error.message}")
         key = config.get("api_key")
         return config, [redact(error, key) if isinstance(key, str) else error for error in errors]

@@ -1,6 +1,7 @@
 """Crash and resume: SIGKILL the tap at random moments of a long sync (4 series x 25
-windows, 50 ms a request), resume from the last STATE it printed, repeat until a run
-completes. Nothing may be lost, and no STATE may ever claim a day that had not been emitted.
+windows of dau, or 4 series x 7 windows of each of the five streams; 50 ms a request),
+resume from the last STATE it printed, repeat until a run completes. Nothing may be lost,
+and no STATE may ever claim a day that had not been emitted.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from typing import Any
 import pytest
 
 from tests.emulator import WORKSPACE, BrazeEmulator
-from tests.helpers import API_KEY, ROOT, TAP, base_config, bookmarks_of
+from tests.helpers import (
+    ALL_STREAMS,
+    API_KEY,
+    ROOT,
+    TAP,
+    all_bookmarks,
+    base_config,
+    catalog_selecting,
+)
 
 FIRST, LAST = dt.date(2024, 1, 1), dt.date(2024, 12, 31)  # 25 windows of 15 days a series
 APPS = {"ios": dt.date(2022, 6, 1), "android": dt.date(2023, 8, 20), "web": dt.date(2024, 2, 1)}
@@ -26,10 +35,10 @@ SERIES = [*APPS, WORKSPACE]
 
 
 def run_and_kill(
-    config_path: Path, state: dict | None, kill_after: float, tmp_path: Path
+    config_path: Path, catalog_path: Path, state: dict | None, kill_after: float, tmp_path: Path
 ) -> tuple[list[dict[str, Any]], int]:
     """Run the tap; SIGKILL it after `kill_after` s. Complete lines it printed, and its rc."""
-    args = [*TAP, "--config", str(config_path)]
+    args = [*TAP, "--config", str(config_path), "--catalog", str(catalog_path)]
     if state is not None:
         state_path = tmp_path / "state.json"
         state_path.write_text(json.dumps(state))
@@ -49,10 +58,21 @@ def run_and_kill(
     return messages, process.returncode
 
 
-@pytest.mark.parametrize("parallel", [1, 4])
-@pytest.mark.parametrize("seed", [1, 2])
+SCENARIOS = [
+    # streams, window_days, max_parallel_requests, seed
+    (("dau",), 15, 1, 1),
+    (("dau",), 15, 4, 2),
+    (ALL_STREAMS, 53, 4, 3),
+]
+
+
+@pytest.mark.parametrize(
+    ("streams", "window_days", "parallel", "seed"),
+    SCENARIOS,
+    ids=["dau-sequential", "dau-parallel", "five-streams-parallel"],
+)
 def test_killed_at_random_moments_the_runs_together_deliver_everything(
-    tmp_path: Path, parallel: int, seed: int
+    tmp_path: Path, streams: tuple[str, ...], window_days: int, parallel: int, seed: int
 ) -> None:
     rng = random.Random(seed)
     with BrazeEmulator(api_key=API_KEY, apps=APPS, today=LAST, latency=0.05) as braze:
@@ -61,15 +81,18 @@ def test_killed_at_random_moments_the_runs_together_deliver_everything(
             app_ids=list(APPS),
             start_date=FIRST.isoformat(),
             end_date=LAST.isoformat(),
-            window_days=20,
+            window_days=window_days,
             max_parallel_requests=parallel,
             lookback_days=2,
         )
         config_path = tmp_path / "config.json"
         config_path.write_text(json.dumps(config))
+        catalog_path = tmp_path / "catalog.json"
+        catalog_path.write_text(json.dumps(catalog_selecting(streams)))
 
-        delivered: dict[tuple[str, str], int] = {}  # what a target would hold, by key
-        emitted_ever: dict[str, set[str]] = {s: set() for s in SERIES}
+        # what a target would hold, by key (stream, app_id, day)
+        delivered: dict[tuple[str, str, str], int] = {}
+        emitted_ever: dict[tuple[str, str], set[str]] = {}
         state: dict | None = None
         kills = 0
         for attempt in range(40):
@@ -78,19 +101,21 @@ def test_killed_at_random_moments_the_runs_together_deliver_everything(
             # start), so the first run is always killed.
             kill_after = rng.uniform(0.35, 0.9) + 0.25 * attempt
             started = time.monotonic()
-            messages, returncode = run_and_kill(config_path, state, kill_after, tmp_path)
-            seen_in_run: set[tuple[str, str]] = set()
+            messages, returncode = run_and_kill(
+                config_path, catalog_path, state, kill_after, tmp_path
+            )
+            seen_in_run: set[tuple[str, str, str]] = set()
             for message in messages:
                 if message["type"] == "RECORD":
-                    record = message["record"]
-                    key = (record["app_id"], record["time"])
+                    stream, record = message["stream"], message["record"]
+                    key = (stream, record["app_id"], record["time"])
                     assert key not in seen_in_run, f"duplicate key within a run: {key}"
                     seen_in_run.add(key)
-                    delivered[key] = record["dau"]
-                    emitted_ever[record["app_id"]].add(record["time"])
+                    delivered[key] = record[stream]
+                    emitted_ever.setdefault((stream, record["app_id"]), set()).add(record["time"])
                 elif message["type"] == "STATE":
-                    for series, claimed in bookmarks_of(message["value"]).items():
-                        assert claimed in emitted_ever[series], (
+                    for series, claimed in all_bookmarks(message["value"]).items():
+                        assert claimed in emitted_ever.get(series, set()), (
                             f"STATE claims {series} {claimed}, never emitted"
                         )
                     state = message["value"]
@@ -104,8 +129,13 @@ def test_killed_at_random_moments_the_runs_together_deliver_everything(
 
         assert kills >= 1, "no run was killed: the test proved nothing"
         expected = {
-            (s, day): dau for s in SERIES for day, dau in braze.expected(s, FIRST, LAST).items()
+            (stream, s, day): value
+            for stream in streams
+            for s in SERIES
+            for day, value in braze.expected(s, FIRST, LAST, stream).items()
         }
         assert delivered == expected
         assert state is not None
-        assert all(bookmarks_of(state)[s] == LAST.isoformat() for s in SERIES)
+        assert all_bookmarks(state) == {
+            (stream, s): LAST.isoformat() for stream in streams for s in SERIES
+        }

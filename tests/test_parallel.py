@@ -9,7 +9,16 @@ from typing import Any
 import pytest
 
 from tests.emulator import BrazeEmulator, Fault
-from tests.helpers import API_KEY, TapRun, base_config, run_tap, state_with
+from tests.helpers import (
+    ALL_STREAMS,
+    API_KEY,
+    TapRun,
+    base_config,
+    catalog_selecting,
+    partition_list,
+    run_tap,
+    state_with,
+)
 
 APPS = {f"app-{n:02d}": dt.date(2023, 1, 1) + dt.timedelta(days=37 * n) for n in range(6)}
 
@@ -30,6 +39,7 @@ def sync(
     *,
     state: dict | None = None,
     fault: Fault | None = None,
+    streams: tuple[str, ...] = ("dau",),
     **settings: Any,
 ) -> tuple[TapRun, BrazeEmulator]:
     # Random latency makes parallel requests finish in a different order every time.
@@ -47,7 +57,8 @@ def sync(
             max_retries=1,
             **settings,
         )
-        return run_tap(config, tmp_path, state=state), braze
+        catalog = catalog_selecting(streams)
+        return run_tap(config, tmp_path, state=state, catalog=catalog), braze
 
 
 @pytest.mark.parametrize("parallel", [2, 4, 16])
@@ -87,3 +98,33 @@ def test_a_failure_leaves_the_same_output_as_a_sequential_run(tmp_path: Path) ->
     assert concurrent.returncode != 0
     assert comparable(concurrent) == comparable(sequential)
     assert any(r["app_id"] == "app-03" for r in sequential.records)
+
+
+def test_every_stream_output_is_identical_to_a_sequential_run(tmp_path: Path) -> None:
+    """Requests in flight across series and across streams; messages in sequential order."""
+    sequential, braze_1 = sync(tmp_path, 1, start_date="2024-01-01", streams=ALL_STREAMS)
+    concurrent, braze_n = sync(tmp_path, 6, start_date="2024-01-01", streams=ALL_STREAMS)
+    assert sequential.returncode == concurrent.returncode == 0
+    assert {r["stream"] for r in (m for m in sequential.messages if m["type"] == "RECORD")} == set(
+        ALL_STREAMS
+    )
+    assert comparable(concurrent) == comparable(sequential)
+    assert len(braze_n.data_requests()) == len(braze_1.data_requests())
+
+
+def test_a_failure_in_a_later_stream_leaves_the_same_output(tmp_path: Path) -> None:
+    def fault() -> Fault:
+        return Fault("status", status=503, count=-1, stream="new_users", app_id="app-02")
+
+    state = {
+        "bookmarks": {
+            stream: {"partitions": partition_list(dict.fromkeys(APPS, "2024-10-01"))}
+            for stream in ALL_STREAMS
+        }
+    }
+    sequential, _ = sync(tmp_path, 1, fault=fault(), state=state, streams=ALL_STREAMS)
+    concurrent, _ = sync(tmp_path, 4, fault=fault(), state=state, streams=ALL_STREAMS)
+    assert sequential.returncode != 0
+    assert comparable(concurrent) == comparable(sequential)
+    streams_written = {m["stream"] for m in sequential.messages if m["type"] == "RECORD"}
+    assert streams_written == {"dau", "mau", "new_users"}

@@ -11,12 +11,14 @@ from hypothesis import strategies as st
 
 from tap_braze_dau.settings import (
     DEFAULT_API_URL,
+    SETTING_NAMES,
     WORKSPACE_APP_ID,
     SettingsError,
     coerce_number_strings,
     parse_settings,
     validate_settings,
 )
+from tap_braze_dau.tap import TapBrazeDau
 
 GOOD = {"api_key": "k"}
 
@@ -156,3 +158,13 @@ def test_numeric_strings_for_seconds_settings_are_numbers() -> None:
     assert (settings.request_timeout, settings.retry_wait_seconds) == (30.0, 0.5)
     bad = coerce_number_strings({**GOOD, "request_timeout": "soon"})
     assert any(e.startswith("request_timeout:") for e in validate_settings(bad))
+
+
+def test_every_declared_setting_is_checked_by_the_tap_itself() -> None:
+    """The tap reports its own settings' problems (once each); the SDK's schema check
+    is left only the built-in settings (stream maps, flattening)."""
+    declared = set(TapBrazeDau.config_jsonschema["properties"])
+    builtin = {"stream_maps", "stream_map_config", "faker_config"} | {
+        name for name in declared if name.startswith("flattening_")
+    }
+    assert declared - builtin == set(SETTING_NAMES)

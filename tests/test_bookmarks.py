@@ -1,0 +1,74 @@
+"""Reading the bookmarks of a --state: the SDK's partitioned form, and clear errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tap_braze_dau.bookmarks import bookmarks_of
+from tap_braze_dau.endpoint import SeriesKey
+from tap_braze_dau.errors import StateError
+from tests.emulator import BrazeEmulator
+from tests.helpers import base_config, partition_list, run_tap
+
+STREAMS = frozenset({"dau", "mau"})
+
+
+def test_bookmarks_of_every_stream_and_series() -> None:
+    state = {
+        "bookmarks": {
+            "dau": {
+                "partitions": partition_list({"ios": "2024-12-31", "_workspace": "2024-12-30"})
+            },
+            "mau": {"partitions": partition_list({"ios": "2024-06-01T00:00:00+00:00"})},
+            "other_tap_stream": {"replication_key_value": "whatever"},
+        }
+    }
+    assert bookmarks_of(state, STREAMS) == {
+        SeriesKey("dau", "ios"): dt.date(2024, 12, 31),
+        SeriesKey("dau", "_workspace"): dt.date(2024, 12, 30),
+        SeriesKey("mau", "ios"): dt.date(2024, 6, 1),
+    }
+
+
+def test_partitions_without_a_bookmark_yet_are_skipped() -> None:
+    state = {"bookmarks": {"dau": {"partitions": [{"context": {"app_id": "ios"}}]}}}
+    assert bookmarks_of(state, STREAMS) == {}
+    assert bookmarks_of({}, STREAMS) == {}
+
+
+@pytest.mark.parametrize(
+    ("state", "named"),
+    [
+        ({"bookmarks": []}, "'bookmarks' must be an object"),
+        ({"bookmarks": {"dau": "x"}}, "bookmarks.dau must be an object"),
+        ({"bookmarks": {"dau": {"partitions": {}}}}, "partitions must be a list"),
+        ({"bookmarks": {"dau": {"partitions": [{"context": {}}]}}}, "no app_id"),
+        (
+            {"bookmarks": {"mau": {"partitions": partition_list({"ios": "last tuesday"})}}},
+            "series 'ios' of mau",
+        ),
+        (
+            {"bookmarks": {"dau": {"partitions": partition_list({"ios": "2024-02-30"})}}},
+            "2024-02-30",
+        ),
+    ],
+)
+def test_an_unreadable_bookmark_is_named(state: dict[str, Any], named: str) -> None:
+    with pytest.raises(StateError, match=named):
+        bookmarks_of(state, STREAMS)
+
+
+def test_the_tap_stops_on_an_unreadable_state_without_a_traceback(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    state = {"bookmarks": {"dau": {"partitions": partition_list({"ios": "soon"})}}}
+    run = run_tap(base_config(emulator, app_ids=["ios"]), tmp_path, state=state)
+    assert run.returncode == 1
+    assert "series 'ios' of dau" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.messages == []
+    assert emulator.requests == []
