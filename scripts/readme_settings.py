@@ -1,12 +1,8 @@
-"""Keep the README's settings table equal to `tap-braze-dau --about --format=markdown`.
-
-`python -m scripts.readme_settings --write` rewrites the table between the markers;
-without `--write` it exits 1 when the README has drifted (the test suite checks this).
-"""
+"""The README's settings table: `tap-braze-dau --about --format=markdown`, between the
+README's `settings:start` and `settings:end` markers (`scripts.generated` writes it)."""
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -37,19 +33,3 @@ def with_table(readme: str, table: str) -> str:
     head, _, rest = readme.partition(START)
     _, _, tail = rest.partition(END)
     return f"{head}{START}\n{table}\n{END}{tail}"
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true")
-    args = parser.parse_args()
-    readme = README.read_text()
-    updated = with_table(readme, generated_table())
-    if args.write:
-        README.write_text(updated)
-    elif updated != readme:
-        sys.exit("README.md's settings table differs from --about: run `make docs`")
-
-
-if __name__ == "__main__":
-    main()

@@ -142,8 +142,14 @@ class Pipeline:
         return json.loads(result.stdout.strip().splitlines()[-1])["singer_state"]
 
 
-def expected(braze: BrazeEmulator, first: dt.date = FIRST, last: dt.date = LAST) -> dict:
-    return {(s, day): dau for s in SERIES for day, dau in braze.expected(s, first, last).items()}
+def expected(
+    braze: BrazeEmulator, first: dt.date = FIRST, last: dt.date = LAST, stream: str = "dau"
+) -> dict:
+    return {
+        (s, day): value
+        for s in SERIES
+        for day, value in braze.expected(s, first, last, stream).items()
+    }
 
 
 def requested_days(braze: BrazeEmulator) -> dict[str, list[str]]:
@@ -170,8 +176,9 @@ def revise_last_days(braze: BrazeEmulator) -> None:
 
 
 def table_rows(postgres: PostgresServer, schema: str, table: str = "dau") -> list[tuple]:
-    rows = postgres.query(f'SELECT app_id, "time"::text, dau FROM {schema}.{table}')
-    return [(app_id, day, int(dau)) for app_id, day, dau in rows]
+    """(app_id, day, value) of a stream's table; the value column is named as the stream."""
+    rows = postgres.query(f'SELECT app_id, "time"::text, {table} FROM {schema}.{table}')
+    return [(app_id, day, int(value)) for app_id, day, value in rows]
 
 
 def as_mapping(rows: list[tuple]) -> dict:
@@ -257,6 +264,61 @@ def test_postgres_interrupted_run_leaves_whole_windows_and_resumes_without_gap(
     braze.clear_faults()
     pipeline.run("target-postgres")
     assert as_mapping(table_rows(postgres, schema)) == expected(braze)
+
+
+def test_postgres_opting_in_to_more_streams_loads_one_table_each(
+    installed: str, postgres: PostgresServer, braze: BrazeEmulator, tmp_path: Path
+) -> None:
+    """The project syncs dau unless told otherwise; TAP_BRAZE_DAU__SELECT (the `select`
+    extra) opts in to more streams, and target-postgres makes one table of each."""
+    schema = "braze_kpis"
+    streams = ["dau", "mau", "new_users", "sessions"]
+    pipeline = postgres_pipeline(
+        installed,
+        tmp_path,
+        braze,
+        postgres,
+        schema,
+        TAP_BRAZE_DAU__SELECT=json.dumps([f"{stream}.*" for stream in streams]),
+    )
+    pipeline.run("target-postgres")
+    tables = postgres.query(
+        f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}'"
+    )
+    assert sorted(name for (name,) in tables) == sorted(streams)
+    for stream in streams:
+        assert as_mapping(table_rows(postgres, schema, stream)) == expected(braze, stream=stream), (
+            stream
+        )
+    state = pipeline.state("target-postgres")
+    assert sorted(state["bookmarks"]) == sorted(streams)
+
+
+def test_the_project_syncs_dau_unless_told_otherwise(
+    installed: str, braze: BrazeEmulator, tmp_path: Path
+) -> None:
+    pipeline = Pipeline(installed, tmp_path, braze, TAP_BRAZE_DAU_START_DATE="2024-12-30")
+    listed = pipeline.meltano("select", "tap-braze-dau", "--list")
+    assert listed.returncode == 0, listed.stderr
+    selected = {
+        line.split()[-1].split(".")[0] for line in listed.stdout.splitlines() if "[selected" in line
+    }
+    assert selected == {"dau"}
+    pipeline.run("target-jsonl")
+    assert sorted(path.name for path in (tmp_path / "jsonl").iterdir()) == ["dau.jsonl"]
+    assert {r.stream for r in braze.data_requests()} == {"dau"}
+
+
+def test_meltano_sends_no_unset_object_setting(
+    installed: str, braze: BrazeEmulator, tmp_path: Path
+) -> None:
+    """A null `stream_maps.__else__` would drop every stream: the definition declares no
+    member of an object setting, so Meltano sends none."""
+    printed = Pipeline(installed, tmp_path, braze).meltano("config", "print", "tap-braze-dau")
+    assert printed.returncode == 0, printed.stderr
+    config = json.loads(printed.stdout[printed.stdout.index("{") :])
+    assert "stream_maps" not in config
+    assert "faker_config" not in config
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -417,3 +479,81 @@ def test_many_workspaces_through_inherit_from(installed: str, tmp_path: Path) ->
         states = meltano("state", "list").stdout.split()
         assert "dev:tap-braze-dau--eu-to-target-jsonl--eu" in states
         assert "dev:tap-braze-dau--us-to-target-jsonl--us" in states
+
+
+# -- a project of the user's own ------------------------------------------------------------
+
+TARGET_JSONL_DEFINITION = """\
+name: target-jsonl
+namespace: target_jsonl
+variant: andyh1203
+pip_url: target-jsonl~=0.1
+executable: target-jsonl
+settings:
+- name: destination_path
+  kind: string
+- name: do_timestamp_file
+  kind: boolean
+"""
+
+
+def test_a_fresh_project_adds_the_tap_from_its_definition_file(
+    installed: str, braze: BrazeEmulator, tmp_path: Path
+) -> None:
+    """What the README's install section tells a user with a Meltano project of their own:
+    `meltano add --from-ref tap-braze-dau.yml` (pip_url pointed at a checkout, as for an
+    unreleased version), settings from `meltano config` and the environment, `meltano run`."""
+    env = {
+        **_clean_env(),
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+    def meltano(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        result = run_meltano(installed, cwd, env, *args)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+        return result
+
+    meltano(tmp_path, "init", "fresh", "--no_usage_stats")
+    project = tmp_path / "fresh"
+    definition = tmp_path / "tap-braze-dau.yml"
+    definition.write_text(
+        (ROOT / "tap-braze-dau.yml")
+        .read_text()
+        .replace("\npip_url: tap-braze-dau\n", f"\npip_url: {ROOT}\n")
+    )
+    loader = tmp_path / "target-jsonl.yml"
+    loader.write_text(TARGET_JSONL_DEFINITION)
+    meltano(
+        project, "add", "--plugin-type", "extractor", "tap-braze-dau", "--from-ref", str(definition)
+    )
+    meltano(project, "add", "--plugin-type", "loader", "target-jsonl", "--from-ref", str(loader))
+    added = yaml.safe_load((project / "meltano.yml").read_text())["plugins"]["extractors"][0]
+    assert added["name"] == "tap-braze-dau"
+    assert {s["name"] for s in added["settings"] if s.get("sensitive")} == {"api_key"}
+
+    meltano(project, "config", "set", "tap-braze-dau", "api_url", braze.url)
+    meltano(project, "config", "set", "tap-braze-dau", "app_ids", '["ios"]')
+    meltano(project, "config", "set", "tap-braze-dau", "start_date", "2024-12-01")
+    meltano(project, "config", "set", "tap-braze-dau", "end_date", LAST.isoformat())
+    meltano(project, "config", "set", "target-jsonl", "destination_path", str(tmp_path / "out"))
+    meltano(project, "config", "set", "target-jsonl", "do_timestamp_file", "false")
+    (tmp_path / "out").mkdir()
+    env["TAP_BRAZE_DAU_API_KEY"] = API_KEY  # the key from the environment, never the file
+    env["TAP_BRAZE_DAU_RETRY_WAIT_SECONDS"] = "0.01"
+    meltano(project, "run", "tap-braze-dau", "target-jsonl")
+    rows = read_jsonl(tmp_path / "out")
+    first = dt.date(2024, 12, 1)
+    assert as_mapping(rows) == {
+        (s, day): value
+        for s in ("ios", WORKSPACE)
+        for day, value in braze.expected(s, first, LAST).items()
+    }
+    # Meltano selects every stream unless told otherwise: the tap's other streams ran too
+    assert {r.stream for r in braze.data_requests()} == {
+        "dau",
+        "mau",
+        "new_users",
+        "sessions",
+        "uninstalls",
+    }
