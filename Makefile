@@ -1,18 +1,23 @@
 # Two commands do everything on a fresh machine with Python 3.10+:
 #   make demo   a real Meltano pipeline against the local Braze emulator
 #   make test   the whole suite (PostgreSQL, CSV and JSONL end to end included)
+# And for maintainers:
+#   make lint   ruff, mypy --strict, the workflow audit, generated files up to date
+#   make docs   regenerate what is generated from the code (settings table, plugin files)
+#   make dist   build, check and smoke-test the sdist and the wheel
+#   make bench  the benchmark (docs/benchmarks.md)
 PYTHON ?= python3
 VENV ?= .venv
 MELTANO_VENV ?= .venv-meltano
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs dist clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[test]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
 	touch $@
 
 # Meltano lives in its own environment, as its docs recommend; it installs the tap and
@@ -29,17 +34,25 @@ demo: $(VENV)/.installed $(MELTANO_VENV)/.installed
 test: $(VENV)/.installed $(MELTANO_VENV)/.installed lint
 	MELTANO_BIN=$(abspath $(MELTANO_VENV)/bin/meltano) $(BIN)/python -m pytest
 
+# .pre-commit-config.yaml runs the same checks before each commit.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict tap_braze_dau
+	$(BIN)/zizmor --offline .github
+	$(BIN)/python -m scripts.generated --check
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
 
-# The README's settings table is generated from the code: `make docs` rewrites it, and a
-# test fails when it has drifted.
+# The README's settings table, tap-braze-dau.yml and meltano.yml's extractor are
+# generated from `tap-braze-dau --about`: `make docs` rewrites them, and lint (and a
+# test) fails when one has drifted.
 docs: $(VENV)/.installed
-	$(BIN)/python -m scripts.readme_settings --write
+	$(BIN)/python -m scripts.generated --write
+
+dist: $(VENV)/.installed
+	$(BIN)/python -m scripts.check_dist
 
 clean:
-	rm -rf $(VENV) $(MELTANO_VENV) .meltano output .demo .bench
+	rm -rf $(VENV) $(MELTANO_VENV) .meltano output .demo .bench dist build
