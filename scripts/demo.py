@@ -2,7 +2,10 @@
 
 Runs twice: a full sync (no start_date: the tap discovers each series' history), then,
 after the emulator revises today's partial count, an incremental run that re-reads only
-the look-back days. Prints where the data went and what arrived. Nothing leaves 127.0.0.1.
+the look-back days. Besides dau, which the project syncs by default, it opts in to two
+more streams (mau and new_users) the way a user would, through Meltano's `select` extra.
+Prints where the data went, what arrived, each series' last 90 days as a one-line chart,
+and the state Meltano kept. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -23,7 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "output" / "demo"
 API_KEY = "demo-key-not-a-real-secret"
 APPS = {"ios": "2023-02-14", "android": "2024-05-01"}
+STREAMS = ("dau", "mau", "new_users")  # dau by default; the two others opted in
 STATE_ID = "dev:tap-braze-dau-to-target-jsonl"
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[int]) -> str:
+    """One character per value, from ▁ (the series' lowest) to █ (its highest)."""
+    low, high = min(values), max(values)
+    span = high - low or 1
+    return "".join(BARS[(value - low) * (len(BARS) - 1) // span] for value in values)
 
 
 def start_emulator() -> tuple[subprocess.Popen[bytes], str]:
@@ -78,19 +90,30 @@ def meltano(meltano_bin: str, env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def summarize(path: Path, skip_lines: int) -> int:
-    """Print series, first and last day, rows for the lines the last run appended."""
-    lines = path.read_text().splitlines()[skip_lines:]
-    by_series: dict[str, list[dict]] = defaultdict(list)
-    for line in lines:
-        record = json.loads(line)
-        by_series[record["app_id"]].append(record)
-    print(f"  {'series':<12} {'first day':<11} {'last day':<11} {'rows':>6}   last day's dau")
-    for app_id, records in sorted(by_series.items()):
-        days = sorted(r["time"] for r in records)
-        last = max(records, key=lambda r: r["time"])
-        print(f"  {app_id:<12} {days[0]:<11} {days[-1]:<11} {len(records):>6}   {last['dau']}")
-    return len(lines)
+def read_records(path: Path, skip_lines: int) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()[skip_lines:]]
+
+
+def summarize(output: Path, seen: dict[str, int], *, charts: bool) -> None:
+    """What the last run appended to each stream's file: per series, first and last day,
+    rows, the last value, and (with `charts`) the last 90 days as a sparkline."""
+    for stream in STREAMS:
+        path = output / f"{stream}.jsonl"
+        records = read_records(path, seen.get(stream, 0))
+        seen[stream] = seen.get(stream, 0) + len(records)
+        print(f"  {path.relative_to(ROOT)}: {len(records)} rows")
+        by_series: dict[str, list[dict]] = defaultdict(list)
+        for record in records:
+            by_series[record["app_id"]].append(record)
+        for app_id, rows in sorted(by_series.items()):
+            rows.sort(key=lambda r: r["time"])
+            line = (
+                f"    {app_id:<11} {rows[0]['time']}..{rows[-1]['time']} "
+                f"{len(rows):>4} rows, last {rows[-1][stream]:>6}"
+            )
+            if charts:
+                line += "  " + sparkline([r[stream] for r in rows[-90:]])
+            print(line)
 
 
 def main() -> None:
@@ -107,6 +130,8 @@ def main() -> None:
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "TAP_BRAZE_DAU_API_KEY": API_KEY,
         "TAP_BRAZE_DAU_APP_IDS": json.dumps(list(APPS)),
+        # Opt in to two more streams beside dau, as a user would (README: choosing streams)
+        "TAP_BRAZE_DAU__SELECT": json.dumps([f"{stream}.*" for stream in STREAMS]),
         "TARGET_JSONL_DESTINATION_PATH": str(output),
     }
     print("Installing the Meltano plugins (tap-braze-dau, target-jsonl) ...")
@@ -115,37 +140,43 @@ def main() -> None:
 
     emulator, url = start_emulator()
     env["TAP_BRAZE_DAU_API_URL"] = url
+    seen: dict[str, int] = {}
     try:
-        print(f"Braze emulator on {url} (apps: {', '.join(APPS)}, plus the workspace total)\n")
-        print("Run 1: meltano run tap-braze-dau target-jsonl  (no state: full history)")
+        print(f"Braze emulator on {url} (apps: {', '.join(APPS)}, plus the workspace total)")
+        print(f"Streams: {', '.join(STREAMS)} (TAP_BRAZE_DAU__SELECT opts in to the last two)\n")
+        print("Run 1: meltano run tap-braze-dau target-jsonl  (no state: the whole history)")
         meltano(args.meltano, env, "run", "tap-braze-dau", "target-jsonl")
-        data_file = output / "dau.jsonl"
-        first_rows = summarize(data_file, 0)
         requests_1 = len(emulator_call(url, "/_emulator/requests"))  # type: ignore[arg-type]
-        print(f"  {first_rows} rows in {requests_1} requests\n")
+        summarize(output, seen, charts=True)
+        print(f"  {requests_1} requests; the charts are each series' last 90 days\n")
 
         today = dt.datetime.now(dt.timezone.utc).date().isoformat()
-        emulator_call(url, "/_emulator/revise", {"app_id": "ios", "day": today, "dau": 4242})
-        print(f"Braze revises today's partial count for ios ({today}) to 4242.")
+        revision = {"stream": "dau", "app_id": "ios", "day": today, "value": 4242}
+        emulator_call(url, "/_emulator/revise", revision)
+        print(f"Braze revises today's partial dau of ios ({today}) to 4242.")
         print("Run 2: the same command; Meltano hands the tap its last STATE")
         meltano(args.meltano, env, "run", "tap-braze-dau", "target-jsonl")
-        summarize(data_file, first_rows)
+        summarize(output, seen, charts=False)
         requests_2 = len(emulator_call(url, "/_emulator/requests")) - requests_1  # type: ignore[arg-type]
         print(
             f"  {requests_2} requests: only the bookmarked day and the 3 look-back days "
-            "before it were read again"
+            "before it, per series, were read again"
         )
         state = meltano(args.meltano, env, "state", "get", STATE_ID).strip().splitlines()[-1]
-        partitions = json.loads(state)["singer_state"]["bookmarks"]["dau"]["partitions"]
-        marks = ", ".join(
-            f"{p['context']['app_id']} {p['replication_key_value']}" for p in partitions
-        )
-        print(f"  Meltano's stored state ({STATE_ID}): {marks}\n")
+        bookmarks = json.loads(state)["singer_state"]["bookmarks"]
+        print(f"  Meltano's stored state ({STATE_ID}):")
+        for stream, stream_state in bookmarks.items():
+            marks = ", ".join(
+                f"{p['context']['app_id']} {p['replication_key_value']}"
+                for p in stream_state["partitions"]
+            )
+            print(f"    {stream}: {marks}")
+        print()
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
 
-    print(f"Data: {data_file}")
+    print(f"Data: {output}/{{{','.join(STREAMS)}}}.jsonl")
     print("  (target-jsonl appends; a re-read day appears again with its latest value,")
     print("   so read it keyed on (app_id, time), last line wins)")
     print(

@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import gzip
 import json
+import math
 import random
 import threading
 import time
@@ -57,8 +58,8 @@ class Endpoint:
 ENDPOINTS = (
     Endpoint("dau", "/kpi/dau/data_series", "kpi.dau.data_series", 1000, 9000),
     Endpoint("mau", "/kpi/mau/data_series", "kpi.mau.data_series", 20_000, 30_000),
-    Endpoint("new_users", "/kpi/new_users/data_series", "kpi.new_users.data_series", 10, 500),
-    Endpoint("uninstalls", "/kpi/uninstalls/data_series", "kpi.uninstalls.data_series", 0, 200),
+    Endpoint("new_users", "/kpi/new_users/data_series", "kpi.new_users.data_series", 20, 500),
+    Endpoint("uninstalls", "/kpi/uninstalls/data_series", "kpi.uninstalls.data_series", 5, 200),
     Endpoint("sessions", "/sessions/data_series", "sessions.data_series", 2000, 40_000),
 )
 BY_PATH = {e.path: e for e in ENDPOINTS}
@@ -129,11 +130,24 @@ class LoggedRequest:
 
 
 def value_for(app_id: str, day: dt.date, stream: str = "dau") -> int:
-    """The emulator's deterministic value of a stream's series on a day."""
+    """The emulator's deterministic value of a stream's series on a day.
+
+    Shaped like real usage, so that a chart of it (make demo) looks like one: a level per
+    series, quieter weekends, a slow yearly swell and growth, and day-to-day noise; MAU,
+    a 30-day count, moves smoothly; the workspace counts more users than any one app.
+    """
     endpoint = BY_STREAM[stream]
-    # dau keeps the key it always had, so values stay what earlier runs saw
-    key = f"{app_id}|{day.isoformat()}" if stream == "dau" else f"{stream}|{app_id}|{day}"
-    return endpoint.base + zlib.crc32(key.encode()) % endpoint.spread
+    level = endpoint.base + zlib.crc32(f"{stream}|{app_id}".encode()) % endpoint.spread
+    if app_id == WORKSPACE:  # every app's users together: above any single app
+        level = endpoint.base + 1.6 * endpoint.spread
+    age = (day - dt.date(2020, 1, 1)).days
+    swell = (1 + 0.0003 * age) * (1 + 0.1 * math.sin(2 * math.pi * age / 365.25))
+    if stream == "mau":
+        weekly, jitter = 1.0, 0.01
+    else:
+        weekly, jitter = (1.0, 1.03, 1.04, 1.02, 0.97, 0.78, 0.72)[day.weekday()], 0.12
+    noise = 1 - jitter + 2 * jitter * (zlib.crc32(f"{stream}|{app_id}|{day}".encode()) % 1000) / 999
+    return max(0, int(level * swell * weekly * noise))
 
 
 def _parse_instant(text: str) -> dt.datetime:
