@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -292,6 +293,22 @@ def test_postgres_opting_in_to_more_streams_loads_one_table_each(
         )
     state = pipeline.state("target-postgres")
     assert sorted(state["bookmarks"]) == sorted(streams)
+
+    # the README's stickiness query, on the loaded tables
+    rows = postgres.query(readme_stickiness_query().replace("braze.", f"{schema}."))
+    dau, mau = expected(braze, stream="dau"), expected(braze, stream="mau")
+    assert len(rows) == len(dau)
+    for app_id, day, dau_value, mau_value, stickiness in rows:
+        assert int(dau_value) == dau[(app_id, day)]
+        assert int(mau_value) == mau[(app_id, day)]
+        share = Decimal(dau_value) / Decimal(mau_value)  # PostgreSQL rounds half away from 0
+        assert Decimal(stickiness) == share.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def readme_stickiness_query() -> str:
+    readme = (ROOT / "README.md").read_text()
+    after = readme.split("<!-- stickiness-query", 1)[1]
+    return after.split("```sql\n", 1)[1].split("```", 1)[0]
 
 
 def test_the_project_syncs_dau_unless_told_otherwise(
