@@ -47,6 +47,9 @@ def _read(
     max_bytes: int,
     attempt: _Attempt,
 ) -> None:
+    # Chunks, joined once at the end: a growing buffer would hold the body twice (and an
+    # oversized one up to twice the bound) while it is reallocated.
+    chunks: list[bytes] = []
     try:
         with session.get(url, params=dict(params), timeout=timeout, stream=True) as response:
             attempt.headers_received = True
@@ -54,16 +57,16 @@ def _read(
             if declared.strip().isdigit() and int(declared) > max_bytes:
                 raise too_large(max_bytes)
             decoder = BodyDecoder(response.headers.get("Content-Encoding"), max_bytes)
-            body = bytearray()
             while not attempt.abandoned.is_set():
                 chunk = response.raw.read1(_CHUNK_BYTES, decode_content=False)
                 if not chunk:
-                    body += decoder.finish()
+                    chunks.append(decoder.finish())
+                    body = b"".join(chunks)
                     attempt.answer = Answer(
-                        response.status_code, response.headers, bytes(body), response.reason or ""
+                        response.status_code, response.headers, body, response.reason or ""
                     )
                     return
-                body += decoder.feed(chunk)
+                chunks.append(decoder.feed(chunk))
     except requests.Timeout:
         attempt.error = TransientError(f"no answer within request_timeout={timeout:g} s")
     except (
@@ -76,6 +79,10 @@ def _read(
     except BaseException as exc:  # handed over; the caller decides what it means
         attempt.error = exc
     finally:
+        # The error's traceback holds this frame, and the frame the attempt, which holds
+        # the error: a cycle that only the garbage collector breaks, late. Without this,
+        # every refused oversized answer would stay in memory until it runs.
+        chunks.clear()
         attempt.done.set()
 
 
