@@ -119,3 +119,66 @@ def test_cli_and_control_api(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/kpi/dau/data_series", "dau"),
+        ("/kpi/mau/data_series", "mau"),
+        ("/kpi/new_users/data_series", "new_users"),
+        ("/kpi/uninstalls/data_series", "uninstalls"),
+        ("/sessions/data_series", "sessions"),
+    ],
+)
+def test_every_kpi_endpoint_answers_its_own_field(braze: Any, path: str, field: str) -> None:
+    status, _headers, body = get(
+        f"{braze.url}{path}?length=2&app_id=ios&ending_at=2024-12-11T17:00:00Z"
+    )
+    assert status == 200
+    assert body["data"] == [
+        {"time": day, field: value_for("ios", dt.date.fromisoformat(day), field)}
+        for day in ("2024-12-10", "2024-12-11")
+    ]
+
+
+def test_a_key_holds_some_permissions_and_not_others() -> None:
+    with BrazeEmulator(
+        api_key=KEY,
+        apps={"ios": dt.date(2024, 1, 1)},
+        today=dt.date(2024, 12, 31),
+        permissions={"kpi.dau.data_series", "sessions.data_series"},
+    ) as braze:
+        statuses = {
+            path: get(f"{braze.url}{path}?length=1")[0]
+            for path in (
+                "/kpi/dau/data_series",
+                "/kpi/mau/data_series",
+                "/kpi/new_users/data_series",
+                "/kpi/uninstalls/data_series",
+                "/sessions/data_series",
+            )
+        }
+    assert statuses == {
+        "/kpi/dau/data_series": 200,
+        "/kpi/mau/data_series": 403,
+        "/kpi/new_users/data_series": 403,
+        "/kpi/uninstalls/data_series": 403,
+        "/sessions/data_series": 200,
+    }
+
+
+def test_hourly_sessions_come_as_timestamps_and_length_counts_hours(braze: Any) -> None:
+    query = "length=5&app_id=ios&unit=hour&ending_at=2024-12-11T03:30:00-05:00"
+    status, _headers, body = get(f"{braze.url}/sessions/data_series?{query}")
+    assert status == 200
+    times = [row["time"] for row in body["data"]]
+    assert len(times) == 5
+    assert times[-1] == "2024-12-11T03:00:00-05:00"
+    assert times[0] == "2024-12-10T23:00:00-05:00"
+    assert all("T" in t for t in times)
+
+
+def test_unit_is_only_a_sessions_parameter(braze: Any) -> None:
+    assert get(f"{braze.url}/kpi/dau/data_series?length=1&unit=day")[0] == 400
+    assert get(f"{braze.url}/sessions/data_series?length=1&unit=week")[0] == 400
