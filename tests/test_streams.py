@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,13 @@ FIRST, LAST = dt.date(2024, 3, 1), dt.date(2024, 12, 31)  # 306 days: 4 windows 
 SERIES = ("ios", "android", WORKSPACE)
 
 
+def backfill_config(braze: BrazeEmulator) -> dict[str, Any]:
+    """Both apps and the workspace, FIRST..LAST."""
+    return base_config(
+        braze, app_ids=["ios", "android"], start_date=FIRST.isoformat(), end_date=LAST.isoformat()
+    )
+
+
 def test_a_run_without_a_catalog_syncs_dau_alone(emulator: BrazeEmulator, tmp_path: Path) -> None:
     run = run_tap(base_config(emulator, start_date="2024-12-01", app_ids=["ios"]), tmp_path)
     assert run.returncode == 0, run.stderr
@@ -43,13 +51,7 @@ def test_a_run_without_a_catalog_syncs_dau_alone(emulator: BrazeEmulator, tmp_pa
 def test_each_stream_delivers_its_own_series_exactly_once(
     emulator: BrazeEmulator, tmp_path: Path, stream: str
 ) -> None:
-    config = base_config(
-        emulator,
-        app_ids=["ios", "android"],
-        start_date=FIRST.isoformat(),
-        end_date=LAST.isoformat(),
-    )
-    run = run_tap(config, tmp_path, catalog=catalog_selecting([stream]))
+    run = run_tap(backfill_config(emulator), tmp_path, catalog=catalog_selecting([stream]))
     assert run.returncode == 0, run.stderr
     schema = next(m for m in run.messages if m["type"] == "SCHEMA")
     assert schema["stream"] == stream
@@ -83,13 +85,7 @@ def test_sessions_always_asks_for_daily_points(emulator: BrazeEmulator, tmp_path
 def test_every_stream_in_one_run_each_with_its_own_state(
     emulator: BrazeEmulator, tmp_path: Path
 ) -> None:
-    config = base_config(
-        emulator,
-        app_ids=["ios", "android"],
-        start_date=FIRST.isoformat(),
-        end_date=LAST.isoformat(),
-    )
-    run = run_tap(config, tmp_path, catalog=catalog_selecting(ALL_STREAMS))
+    run = run_tap(backfill_config(emulator), tmp_path, catalog=catalog_selecting(ALL_STREAMS))
     assert run.returncode == 0, run.stderr
     # the SDK's order, one stream after another
     order = [m["stream"] for m in run.messages if m["type"] == "SCHEMA"]
@@ -148,32 +144,6 @@ def test_history_discovery_without_start_date(tmp_path: Path, stream: str) -> No
             "web", dt.date(2024, 5, 17), dt.date(2024, 12, 31), stream
         )
         assert len(braze.data_requests(stream)) == 3  # 229 days: 2 full windows, 1 partial
-
-
-@pytest.mark.parametrize("workspace_tz", ["Pacific/Honolulu", "Asia/Kolkata"])
-@pytest.mark.parametrize("stream", ["mau", "sessions"])
-def test_exactly_the_requested_days_in_any_workspace_zone(
-    tmp_path: Path, workspace_tz: str, stream: str
-) -> None:
-    with BrazeEmulator(
-        api_key=API_KEY,
-        apps={"ios": dt.date(2020, 1, 1)},
-        workspace_tz=workspace_tz,
-        today=dt.date(2024, 12, 31),
-    ) as braze:
-        first, last = dt.date(2024, 3, 1), dt.date(2024, 11, 15)
-        config = base_config(
-            braze,
-            app_ids=["ios"],
-            include_workspace_total=False,
-            start_date=first.isoformat(),
-            end_date=last.isoformat(),
-            window_days=37,
-        )
-        run = run_tap(config, tmp_path, catalog=catalog_selecting([stream]))
-        assert run.returncode == 0, run.stderr
-        assert run.days("ios", stream) == braze.expected("ios", first, last, stream)
-        assert "Dropped" not in run.stderr
 
 
 # -- permissions -----------------------------------------------------------------------------

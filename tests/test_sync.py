@@ -15,6 +15,7 @@ from tests.helpers import (
     assert_states_claim_only_emitted,
     base_config,
     bookmark,
+    catalog_selecting,
     day_range,
     run_tap,
     state_with,
@@ -243,21 +244,26 @@ def test_workspace_total_only_when_asked_with_app_ids(
     assert all("app_id" not in r.params for r in emulator.dau_requests() if r.app_id == WORKSPACE)
 
 
-@pytest.mark.parametrize(
-    "workspace_tz",
-    [
-        "UTC",
-        "Pacific/Pago_Pago",
-        "Pacific/Honolulu",
-        "America/New_York",
-        "Asia/Kolkata",
-        "Asia/Vladivostok",
-        "Asia/Magadan",
-    ],
-)
+ZONES = [
+    "UTC",
+    "Pacific/Pago_Pago",
+    "Pacific/Honolulu",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+]
+# dau in every zone; two of the other streams (one of them sessions, with its `unit`) in two
+ZONE_CASES = [(zone, "dau") for zone in ZONES] + [
+    ("Pacific/Honolulu", "mau"),
+    ("Asia/Kolkata", "sessions"),
+]
+
+
+@pytest.mark.parametrize(("workspace_tz", "stream"), ZONE_CASES)
 @pytest.mark.parametrize("configured", ["UTC", "workspace"])
 def test_exactly_the_requested_days_whatever_the_workspace_zone(
-    tmp_path: Path, workspace_tz: str, configured: str
+    tmp_path: Path, workspace_tz: str, stream: str, configured: str
 ) -> None:
     """Workspaces up to 11 hours from UTC, with `timezone` left at UTC or set to theirs."""
     with BrazeEmulator(
@@ -276,9 +282,9 @@ def test_exactly_the_requested_days_whatever_the_workspace_zone(
             timezone=workspace_tz if configured == "workspace" else "UTC",
             window_days=37,
         )
-        run = run_tap(config, tmp_path)
+        run = run_tap(config, tmp_path, catalog=catalog_selecting([stream]))
         assert run.returncode == 0, run.stderr
-        assert run.days("ios") == braze.expected("ios", first, last)
+        assert run.days("ios", stream) == braze.expected("ios", first, last, stream)
         assert "Dropped" not in run.stderr
 
 
