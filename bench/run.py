@@ -79,21 +79,24 @@ class Scenario:
         return [f"app-{n:03d}" for n in range(self.apps)]
 
     def series_days(self, lookback: int = 3) -> list[int]:
-        """Days each series requests: the history, or bookmark + look-back."""
-        days = lookback + 1 if self.incremental else (END - self.start).days + 1
+        """Days each series requests: the history, or the bookmarked day (yesterday), the
+        look-back before it and today."""
+        days = lookback + 2 if self.incremental else (END - self.start).days + 1
         return [days] * ((self.apps + 1) * len(self.streams))
 
     def minimum_requests(self) -> int:
         return sum(math.ceil(days / WINDOW_DAYS) for days in self.series_days())
 
     def state(self) -> dict[str, Any] | None:
+        """A nightly run's input: yesterday's run bookmarked yesterday."""
         if not self.incremental:
             return None
+        yesterday = END - dt.timedelta(days=1)
         partitions = [
             {
                 "context": {"app_id": app_id},
                 "replication_key": "time",
-                "replication_key_value": END.isoformat(),
+                "replication_key_value": yesterday.isoformat(),
             }
             for app_id in [*self.app_ids, "_workspace"]
         ]
