@@ -210,26 +210,6 @@ def coerce_number_strings(config: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-#: The settings `validate_settings` checks: every one the tap declares (tap.py).
-SETTING_NAMES = (
-    "api_key",
-    "api_url",
-    "start_date",
-    "end_date",
-    "timezone",
-    "app_ids",
-    "include_workspace_total",
-    "lookback_days",
-    "window_days",
-    "max_history_days",
-    "request_timeout",
-    "max_retries",
-    "retry_wait_seconds",
-    "max_parallel_requests",
-    "user_agent",
-)
-
-
 def validate_settings(config: Mapping[str, Any]) -> list[str]:
     """Every problem with `config`, each message starting with the setting's name."""
     errors: list[str] = []

@@ -31,7 +31,6 @@ from tap_braze_dau.errors import BrazeFatalError
 from tap_braze_dau.run import SyncRun
 from tap_braze_dau.sdk_hooks import SdkTap
 from tap_braze_dau.settings import (
-    SETTING_NAMES,
     Settings,
     coerce_number_strings,
     parse_settings,
@@ -183,6 +182,9 @@ class TapBrazeDau(SdkTap):
             description="User-Agent header. Default: tap-braze-dau/<version>.",
         ),
     ).to_dict()
+    #: The settings above, read before the SDK adds its built-in ones to the same schema:
+    #: `settings.validate_settings` checks each of them itself.
+    own_settings: ClassVar[frozenset[str]] = frozenset(config_jsonschema["properties"])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._bookmarks: dict[SeriesKey, dt.date] = {}
@@ -205,7 +207,7 @@ class TapBrazeDau(SdkTap):
         self.append_builtin_config(schema)
         for error in jsonschema.Draft7Validator(schema).iter_errors(config):
             setting = error.path[0] if error.path else None
-            if setting is not None and setting not in SETTING_NAMES:
+            if setting is not None and setting not in self.own_settings:
                 errors.append(f"{setting}: {error.message}")
         key = config.get("api_key")
         return config, [redact(error, key) if isinstance(key, str) else error for error in errors]

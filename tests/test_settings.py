@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from tap_braze_dau.settings import (
     DEFAULT_API_URL,
-    SETTING_NAMES,
     WORKSPACE_APP_ID,
     SettingsError,
     coerce_number_strings,
@@ -19,6 +18,7 @@ from tap_braze_dau.settings import (
     validate_settings,
 )
 from tap_braze_dau.tap import TapBrazeDau
+from tests.helpers import DOCUMENTED_SETTINGS
 
 GOOD = {"api_key": "k"}
 
@@ -167,4 +167,7 @@ def test_every_declared_setting_is_checked_by_the_tap_itself() -> None:
     builtin = {"stream_maps", "stream_map_config", "faker_config"} | {
         name for name in declared if name.startswith("flattening_")
     }
-    assert declared - builtin == set(SETTING_NAMES)
+    assert TapBrazeDau.own_settings == declared - builtin
+    assert TapBrazeDau.own_settings == set(DOCUMENTED_SETTINGS)
+    # and validate_settings rejects a bad value of each, naming it (BAD above)
+    assert {setting for _overrides, setting in BAD} == TapBrazeDau.own_settings
