@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Sequence
 
 from tap_braze_dau.client import BrazeClient
 from tap_braze_dau.endpoint import Endpoint, SeriesKey
@@ -19,13 +20,16 @@ from tap_braze_dau.fetcher import OrderedFetcher
 from tap_braze_dau.settings import Settings
 from tap_braze_dau.windows import Window
 
-Probe = tuple[Endpoint, SeriesKey]
-
 
 def check_connection(
-    endpoints: list[Endpoint], settings: Settings, day: dt.date, logger: logging.Logger
+    order: Sequence[tuple[SeriesKey, Endpoint]],
+    settings: Settings,
+    day: dt.date,
+    logger: logging.Logger,
 ) -> bool:
-    """True when every series of every endpoint answers; logs what failed and why."""
+    """True when every series a sync would sync (`order`, as `TapBrazeDau.sync_order`
+    lists them) answers; logs, stream by stream, what failed and why."""
+    endpoints = {key.stream: endpoint for key, endpoint in order}
     if not endpoints:
         logger.error("Connection test: no stream is selected, so a sync would do nothing")
         return False
@@ -33,37 +37,32 @@ def check_connection(
     client = BrazeClient(settings, logger=logger, stop=stop)
     window = Window(day, day)
 
-    def probe(job: Probe) -> BrazeFatalError | None:
-        endpoint, key = job
+    def probe(job: tuple[SeriesKey, Endpoint]) -> BrazeFatalError | None:
+        key, endpoint = job
         try:
             client.fetch_window(endpoint, key, window)
         except BrazeFatalError as exc:
             return exc
         return None
 
-    jobs = [
-        (endpoint, SeriesKey(endpoint.stream, app_id))
-        for endpoint in endpoints
-        for app_id in settings.series
-    ]
     failures: dict[str, list[str]] = {}
-    fetcher: OrderedFetcher[Probe, BrazeFatalError | None] = OrderedFetcher(
+    fetcher: OrderedFetcher[tuple[SeriesKey, Endpoint], BrazeFatalError | None] = OrderedFetcher(
         probe, settings.max_parallel_requests, stop
     )
-    for (endpoint, _key), failure in fetcher.map(jobs):
-        if failure is not None and str(failure) not in failures.get(endpoint.stream, []):
-            failures.setdefault(endpoint.stream, []).append(str(failure))
+    for (key, _endpoint), failure in fetcher.map(order):
+        if failure is not None and str(failure) not in failures.get(key.stream, []):
+            failures.setdefault(key.stream, []).append(str(failure))
 
-    for endpoint in endpoints:
-        label = f"Connection test: stream '{endpoint.stream}' ({endpoint.permission})"
-        if endpoint.stream in failures:
-            for message in failures[endpoint.stream]:
+    for stream, endpoint in endpoints.items():
+        label = f"Connection test: stream '{stream}' ({endpoint.permission})"
+        if stream in failures:
+            for message in failures[stream]:
                 logger.error("%s: %s", label, message)
         else:
-            logger.info("%s: OK, %d series answered", label, len(settings.series))
+            answered = sum(1 for key, _endpoint in order if key.stream == stream)
+            logger.info("%s: OK, %d series answered", label, answered)
     if failures:
         logger.error("Connection test failed for: %s", ", ".join(failures))
         return False
-    names = ", ".join(endpoint.stream for endpoint in endpoints)
-    logger.info("Connection test passed: Braze answers every series of %s", names)
+    logger.info("Connection test passed: Braze answers every series of %s", ", ".join(endpoints))
     return True

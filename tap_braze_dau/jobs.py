@@ -1,4 +1,4 @@
-"""From a series' bookmark to the requests that fetch it, and from answers to rows.
+"""From a series' bookmark to the requests that fetch it, and running them.
 
 A series is one `app_id` (or the workspace total) of one stream. Its work is cut into jobs
 that the fetcher may run concurrently:

@@ -253,20 +253,13 @@ class TapBrazeDau(SdkTap):
             for stream_type in STREAM_TYPES
         ]
 
-    def selected_endpoints(self) -> list[Endpoint]:
-        """The endpoints of the streams a sync would sync, in the SDK's order (by name)."""
+    def sync_order(self) -> Sequence[tuple[SeriesKey, Endpoint]]:
+        """Every series a sync would sync, in the SDK's order: the selected streams as it
+        lists them (by name), each stream's series as its partitions list them."""
         return [
-            stream.endpoint()
+            (SeriesKey(stream.name, app_id), stream.endpoint())
             for stream in self.streams.values()
             if isinstance(stream, DataSeriesStream) and stream.selected
-        ]
-
-    def sync_order(self) -> Sequence[tuple[SeriesKey, Endpoint]]:
-        """Every series the SDK will sync, in its order: each selected stream's series as
-        its partitions list them."""
-        return [
-            (SeriesKey(endpoint.stream, app_id), endpoint)
-            for endpoint in self.selected_endpoints()
             for app_id in self.settings.series
         ]
 
@@ -330,9 +323,7 @@ class TapBrazeDau(SdkTap):
                 parse_env_config=bool(config and config.parse_env),
                 validate_config=True,
             )
-            passed = check_connection(
-                tap.selected_endpoints(), tap.settings, tap.last_day(), tap.logger
-            )
+            passed = check_connection(tap.sync_order(), tap.settings, tap.last_day(), tap.logger)
         except ConfigValidationError as exc:
             for error in exc.errors:
                 cls.logger.error(error)
