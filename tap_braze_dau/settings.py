@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -242,6 +243,19 @@ def validate_settings(config: Mapping[str, Any]) -> list[str]:
     if user_agent is not None and not isinstance(user_agent, str):
         errors.append(f"user_agent: expected a string, got {user_agent!r}")
     return errors
+
+
+def unknown_settings(config: Mapping[str, Any], known: Iterable[str]) -> list[str]:
+    """A warning for each setting in `config` the tap does not know, with the closest
+    known name: a misspelt setting (`api_urll`) would otherwise be ignored in silence and
+    its default used (for `api_url`, Braze's US-01 cluster)."""
+    names = sorted(known)
+    warnings = []
+    for name in sorted(set(config) - set(names)):
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        warnings.append(f"{name}: not a setting of this tap, ignored{hint}")
+    return warnings
 
 
 def parse_settings(config: Mapping[str, Any]) -> Settings:

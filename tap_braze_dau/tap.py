@@ -34,6 +34,7 @@ from tap_braze_dau.settings import (
     Settings,
     coerce_number_strings,
     parse_settings,
+    unknown_settings,
     validate_settings,
 )
 from tap_braze_dau.streams import STREAM_TYPES, DataSeriesStream
@@ -209,6 +210,8 @@ class TapBrazeDau(SdkTap):
             setting = error.path[0] if error.path else None
             if setting is not None and setting not in self.own_settings:
                 errors.append(f"{setting}: {error.message}")
+        for warning in unknown_settings(config, schema["properties"]):
+            self.logger.warning(warning)
         key = config.get("api_key")
         return config, [redact(error, key) if isinstance(key, str) else error for error in errors]
 

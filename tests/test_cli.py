@@ -17,6 +17,7 @@ from tests.helpers import (
     DOCUMENTED_SETTINGS,
     ROOT,
     TAP,
+    WORKSPACE,
     base_config,
     catalog_selecting,
     discovered_catalog,
@@ -57,6 +58,21 @@ def test_invalid_settings_stop_the_tap_before_any_request(
     assert "Traceback" not in run.stderr
     assert run.messages == []
     assert emulator.requests == []
+
+
+def test_a_misspelt_setting_is_warned_about_and_the_sync_goes_on(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    config = base_config(emulator, start_date="2024-12-01", end_date="2024-12-31")
+    config["lookback_dayz"] = 30
+    run = run_tap(config, tmp_path)
+    assert run.returncode == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if "WARNING" in line]
+    assert any(
+        "lookback_dayz: not a setting of this tap, ignored (did you mean 'lookback_days'?)" in line
+        for line in warnings
+    ), run.stderr
+    assert len(run.days(WORKSPACE)) == 31
 
 
 def test_a_key_of_the_wrong_type_is_not_printed_in_the_error(

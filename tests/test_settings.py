@@ -15,6 +15,7 @@ from tap_braze_dau.settings import (
     SettingsError,
     coerce_number_strings,
     parse_settings,
+    unknown_settings,
     validate_settings,
 )
 from tap_braze_dau.tap import TapBrazeDau
@@ -171,3 +172,18 @@ def test_every_declared_setting_is_checked_by_the_tap_itself() -> None:
     assert TapBrazeDau.own_settings == set(DOCUMENTED_SETTINGS)
     # and validate_settings rejects a bad value of each, naming it (BAD above)
     assert {setting for _overrides, setting in BAD} == TapBrazeDau.own_settings
+
+
+def test_a_misspelt_setting_is_named_with_the_closest_known_one() -> None:
+    known = TapBrazeDau.own_settings
+    config = {"api_key": "k", "api_urll": "x", "windows_days": 5, "colour": "red"}
+    assert unknown_settings(config, known) == [
+        "api_urll: not a setting of this tap, ignored (did you mean 'api_url'?)",
+        "colour: not a setting of this tap, ignored",
+        "windows_days: not a setting of this tap, ignored (did you mean 'window_days'?)",
+    ]
+
+
+@given(st.dictionaries(st.sampled_from(sorted(TapBrazeDau.own_settings)), st.none()))
+def test_known_settings_are_never_warned_about(config: dict[str, None]) -> None:
+    assert unknown_settings(config, TapBrazeDau.own_settings) == []
