@@ -6,28 +6,31 @@ square of the work. The rule here keeps them a small share of the RECORD bytes:
 
 - while the state is small (`SMALL_STATE_BYTES`, a handful of series), a STATE follows
   every window that emitted rows, as it always did;
-- beyond that, a STATE follows such a window when the RECORD bytes written since the last
-  STATE pay for it: at least 1 / `WINDOW_SHARE` (25) times its size;
-- or, at the end of a series (the natural place to resume from), when the RECORD bytes
-  written since the last STATE at a series end are at least 1 / `SERIES_END_SHARE` (about
-  17) times its size;
+- beyond that, at the end of a series (the natural place to resume from), a STATE follows
+  while all such STATEs together stay within `SERIES_END_SHARE` (7%) of every RECORD byte
+  written so far. In a backfill the state grows one series at a time, so every series
+  ends with a STATE: 200 apps over 3 years spend about 6.5% of their RECORD bytes on them;
+- and after any other window, a STATE follows when the RECORD bytes written since the
+  last STATE pay for it: at least 1 / `WINDOW_SHARE` (about 33) times its size;
 - the SDK writes one at the end of every stream (so at the end of the run too), and the
   tap one on SIGTERM/SIGINT and when a fatal error stops the run.
 
-Each STATE past the small size is paid for by records no other STATE paid for, so those
-STATEs add up to at most `WINDOW_SHARE + SERIES_END_SHARE` (10%) of the RECORD bytes.
-RECORD bytes are counted from the records themselves (`record_bytes`, a lower bound of
-the message size: it leaves out `time_extracted`), STATE bytes from the serialized state.
-The same records therefore give the same STATE messages, in the same places, whatever
-`max_parallel_requests` is and however fast Braze answers.
+The two accounts are kept apart, so those STATEs add up to at most
+`WINDOW_SHARE + SERIES_END_SHARE` (10%) of the RECORD bytes. RECORD bytes are counted
+from the records themselves (`record_bytes`, a lower bound of the message size), STATE
+bytes from the serialized state. The same records therefore give the same STATE
+messages, in the same places, whatever `max_parallel_requests` is and however fast Braze
+answers.
 
 What a SIGKILL can lose follows from the rule: the records emitted since the last STATE,
-which are at most one window while the state is small, and otherwise less than 25 times
-the size of one STATE plus one window. The next run re-reads them.
+which are at most one window while the state is small, and otherwise less than about 33
+times the size of one STATE plus one window (and never more than the series being
+synced, in a backfill). The next run re-reads them.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,19 +42,23 @@ from singer_sdk.helpers.types import TapState
 #: stays well below it: about 170 bytes per series).
 SMALL_STATE_BYTES = 1024
 #: A STATE after an ordinary window costs at most this share of the records before it...
-WINDOW_SHARE = 0.04
-#: ...and one at the end of a series this share of the records since the last such STATE.
-SERIES_END_SHARE = 0.06
+WINDOW_SHARE = 0.03
+#: ...and the STATEs at the ends of series together this share of all records so far.
+SERIES_END_SHARE = 0.07
 #: `{"type":"STATE","value":` ... `}` and the newline around the serialized state.
 _STATE_ENVELOPE_BYTES = len('{"type":"STATE","value":}\n')
+#: The shortest `time_extracted` the SDK's writers put in a RECORD message: msgspec's
+#: form of a time with no fraction of a second (`2024-01-01T00:00:00Z`).
+_TIME_EXTRACTED_BYTES = len(',"time_extracted":"2024-01-01T00:00:00Z"')
 
 
 def record_bytes(stream: str, app_id: str, value_field: str, value: int) -> int:
     """A lower bound of the size of the RECORD message of one row."""
-    return len(
+    record = (
         f'{{"type":"RECORD","stream":"{stream}","record":{{"app_id":"{app_id}",'
         f'"time":"YYYY-MM-DD","{value_field}":{value}}}}}\n'
     )
+    return len(record) + _TIME_EXTRACTED_BYTES
 
 
 def state_bytes(state: Mapping[str, Any] | TapState) -> int:
@@ -59,30 +66,45 @@ def state_bytes(state: Mapping[str, Any] | TapState) -> int:
     return len(msgspec.json.encode(state)) + _STATE_ENVELOPE_BYTES
 
 
+class Account(enum.Enum):
+    """What pays for a STATE."""
+
+    SMALL = "small"  # the state is small: every window gets one
+    SERIES_END = "series end"  # the share of all records kept for the ends of series
+    WINDOW = "window"  # the records since the last STATE
+
+
 @dataclass
 class StateBudget:
-    """What the rule looks at: RECORD bytes since the last STATE, and since the last STATE
-    at a series end; pure bookkeeping."""
+    """What the rule looks at; pure bookkeeping."""
 
+    #: RECORD bytes since the last STATE.
     since_state: int = 0
-    since_series_end_state: int = 0
+    #: RECORD bytes in all.
+    records: int = 0
+    #: Bytes of the STATEs the series-end account paid for.
+    series_end_states: int = 0
 
     def add_records(self, size: int) -> None:
         self.since_state += size
-        self.since_series_end_state += size
+        self.records += size
 
-    def allows(self, size: int, *, series_end: bool) -> bool:
-        """Whether a STATE of `size` bytes may be written now."""
+    def payer(self, size: int, *, series_end: bool) -> Account | None:
+        """Which account pays for a STATE of `size` bytes now; None: do not write it."""
         if size <= SMALL_STATE_BYTES:
-            return True
-        if series_end and size <= SERIES_END_SHARE * self.since_series_end_state:
-            return True
-        return size <= WINDOW_SHARE * self.since_state
+            return Account.SMALL
+        if series_end and self.series_end_states + size <= SERIES_END_SHARE * self.records:
+            return Account.SERIES_END
+        if size <= WINDOW_SHARE * self.since_state:
+            return Account.WINDOW
+        return None
 
-    def wrote(self, *, series_end: bool) -> None:
+    def wrote(self, size: int, payer: Account | None) -> None:
+        """A STATE of `size` bytes was written, paid by `payer` (None: by no account, as
+        when a signal stops the run)."""
         self.since_state = 0
-        if series_end:
-            self.since_series_end_state = 0
+        if payer is Account.SERIES_END:
+            self.series_end_states += size
 
 
 class Checkpoints:
@@ -105,13 +127,16 @@ class Checkpoints:
         """After a window's records: write a STATE if the rule allows; True if written."""
         self.budget.add_records(record_bytes)
         state = self._state()
-        if not self.budget.allows(state_bytes(state), series_end=series_end):
+        size = state_bytes(state)
+        payer = self.budget.payer(size, series_end=series_end)
+        if payer is None:
             return False
         self._write(state)
-        self.budget.wrote(series_end=series_end)
+        self.budget.wrote(size, payer)
         return True
 
     def write_now(self) -> None:
         """A STATE whatever the budget: a signal or a fatal error is stopping the run."""
-        self._write(self._state())
-        self.budget.wrote(series_end=False)
+        state = self._state()
+        self._write(state)
+        self.budget.wrote(state_bytes(state), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from tap_braze_dau.checkpoints import (
     SERIES_END_SHARE,
     SMALL_STATE_BYTES,
     WINDOW_SHARE,
+    Account,
     Checkpoints,
     StateBudget,
     record_bytes,
@@ -19,17 +21,22 @@ from tap_braze_dau.checkpoints import (
 )
 
 
-def test_record_bytes_is_a_lower_bound_of_the_record_message() -> None:
+@pytest.mark.parametrize(
+    "time_extracted",
+    ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00.123456Z", "2024-01-01T00:00:00+00:00"],
+    ids=["msgspec-whole-second", "msgspec", "sdk-json"],
+)
+def test_record_bytes_is_a_lower_bound_of_the_record_message(time_extracted: str) -> None:
     message = {
         "type": "RECORD",
         "stream": "new_users",
         "record": {"app_id": "ios", "time": "2024-01-01", "new_users": 1234},
-        "time_extracted": "2024-01-01T00:00:00.000000+00:00",
+        "time_extracted": time_extracted,
     }
     line = json.dumps(message, separators=(",", ":")) + "\n"
     estimate = record_bytes("new_users", "ios", "new_users", 1234)
     assert estimate <= len(line)
-    assert estimate >= len(line) - len(',"time_extracted":"2024-01-01T00:00:00.000000+00:00"')
+    assert estimate >= len(line) - len(".123456+00:00")
 
 
 def test_state_bytes_is_the_size_of_the_state_message() -> None:
@@ -40,22 +47,38 @@ def test_state_bytes_is_the_size_of_the_state_message() -> None:
 
 def test_a_small_state_is_always_written() -> None:
     budget = StateBudget()
-    assert budget.allows(SMALL_STATE_BYTES, series_end=False)
-    assert not budget.allows(SMALL_STATE_BYTES + 1, series_end=False)
+    assert budget.payer(SMALL_STATE_BYTES, series_end=False) is Account.SMALL
+    assert budget.payer(SMALL_STATE_BYTES + 1, series_end=False) is None
 
 
-def test_a_state_is_paid_for_by_the_records_since_the_last_one() -> None:
+def test_a_window_state_is_paid_for_by_the_records_since_the_last_state() -> None:
     budget = StateBudget()
     budget.add_records(100_000)
-    assert budget.allows(4_000, series_end=False)
-    assert not budget.allows(4_001, series_end=False)
-    budget.wrote(series_end=False)
-    assert not budget.allows(2_000, series_end=False)
-    # the end of a series has its own account, since the last STATE at a series end
-    assert budget.allows(6_000, series_end=True)
-    assert not budget.allows(6_001, series_end=True)
-    budget.wrote(series_end=True)
-    assert not budget.allows(2_000, series_end=True)
+    assert budget.payer(3_000, series_end=False) is Account.WINDOW
+    assert budget.payer(3_001, series_end=False) is None
+    budget.wrote(3_000, Account.WINDOW)
+    assert budget.payer(2_000, series_end=False) is None
+    budget.add_records(100_000)
+    assert budget.payer(3_000, series_end=False) is Account.WINDOW
+
+
+def test_series_end_states_share_the_records_of_the_whole_run() -> None:
+    budget = StateBudget()
+    budget.add_records(100_000)
+    # 7% of everything so far, whatever the STATEs since
+    assert budget.payer(7_000, series_end=True) is Account.SERIES_END
+    budget.wrote(2_000, Account.SERIES_END)
+    assert budget.payer(5_000, series_end=True) is Account.SERIES_END
+    assert budget.payer(5_001, series_end=True) is None
+    budget.wrote(5_000, Account.SERIES_END)
+    # spent: the next series must bring records of its own
+    assert budget.payer(1_100, series_end=True) is None
+    budget.add_records(20_000)
+    assert budget.payer(1_400, series_end=True) is Account.SERIES_END
+    # a signal's STATE is paid by no account, but starts the window account again
+    budget.wrote(9_999, None)
+    assert budget.series_end_states == 7_000
+    assert budget.since_state == 0
 
 
 class FakeTap:
