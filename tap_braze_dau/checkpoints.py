@@ -8,8 +8,9 @@ square of the work. The rule here keeps them a small share of the RECORD bytes:
   every window that emitted rows, as it always did;
 - beyond that, at the end of a series (the natural place to resume from), a STATE follows
   while all such STATEs together stay within `SERIES_END_SHARE` (7%) of every RECORD byte
-  written so far. In a backfill the state grows one series at a time, so every series
-  ends with a STATE: 200 apps over 3 years spend about 6.5% of their RECORD bytes on them;
+  written so far. In a backfill the state grows one series at a time, so in one of a few
+  years every series ends with a STATE: 200 apps over 3 years spend about 6.5% of their
+  RECORD bytes on them;
 - and after any other window, a STATE follows when the RECORD bytes written since the
   last STATE pay for it: at least 1 / `WINDOW_SHARE` (about 33) times its size;
 - the SDK writes one at the end of every stream (so at the end of the run too), and the
@@ -24,8 +25,8 @@ answers.
 
 What a SIGKILL can lose follows from the rule: the records emitted since the last STATE,
 which are at most one window while the state is small, and otherwise less than about 33
-times the size of one STATE plus one window (and never more than the series being
-synced, in a backfill). The next run re-reads them.
+times the size of one STATE plus one window (and, where every series ends with a STATE,
+never more than the series being synced). The next run re-reads them.
 """
 
 from __future__ import annotations

@@ -210,10 +210,14 @@ class TapBrazeDau(SdkTap):
             setting = error.path[0] if error.path else None
             if setting is not None and setting not in self.own_settings:
                 errors.append(f"{setting}: {error.message}")
-        for warning in unknown_settings(config, schema["properties"]):
-            self.logger.warning(warning)
         key = config.get("api_key")
-        return config, [redact(error, key) if isinstance(key, str) else error for error in errors]
+
+        def shown(message: str) -> str:
+            return redact(message, key) if isinstance(key, str) else message
+
+        for warning in unknown_settings(config, schema["properties"]):
+            self.logger.warning(shown(warning))
+        return config, [shown(error) for error in errors]
 
     @cached_property
     def settings(self) -> Settings:
