@@ -212,12 +212,12 @@ class TapBrazeDau(SdkTap):
                 errors.append(f"{setting}: {error.message}")
         key = config.get("api_key")
 
-        def shown(message: str) -> str:
+        def scrubbed(message: str) -> str:
             return redact(message, key) if isinstance(key, str) else message
 
         for warning in unknown_settings(config, schema["properties"]):
-            self.logger.warning(shown(warning))
-        return config, [shown(error) for error in errors]
+            self.logger.warning(scrubbed(warning))
+        return config, [scrubbed(error) for error in errors]
 
     @cached_property
     def settings(self) -> Settings:
