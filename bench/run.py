@@ -34,11 +34,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from braze_emulator import STREAMS, BrazeEmulator, Fault
+from tests.helpers import catalog_selecting
 
-from tests.emulator import STREAMS, BrazeEmulator, Fault  # noqa: E402
-from tests.helpers import catalog_selecting  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 API_KEY = "bench-key"
 END = dt.date(2025, 12, 31)

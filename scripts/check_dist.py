@@ -19,11 +19,10 @@ import venv
 import zipfile
 from pathlib import Path
 
+from tap_braze_dau import __version__
+
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist"
-sys.path.insert(0, str(ROOT))
-
-from tap_braze_dau import __version__  # noqa: E402
 
 
 def run(*args: str, cwd: Path = ROOT) -> str:
@@ -57,6 +56,9 @@ def main() -> None:
     with zipfile.ZipFile(wheel) as archive:
         if not any(name.endswith("/licenses/LICENSE") for name in archive.namelist()):
             sys.exit(f"{wheel.name} does not carry LICENSE")
+        # The emulator is the tests' oracle, not part of what users install.
+        if any(name.startswith("braze_emulator/") for name in archive.namelist()):
+            sys.exit(f"{wheel.name} carries the Braze emulator")
 
     with tempfile.TemporaryDirectory(prefix="tap-braze-dau-wheel-") as tmp:
         env_dir = Path(tmp) / "venv"

@@ -43,7 +43,7 @@ def start_emulator() -> tuple[subprocess.Popen[bytes], str]:
     args = [
         sys.executable,
         "-m",
-        "tests.emulator",
+        "braze_emulator",
         "--api-key",
         API_KEY,
         "--url-file",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.emulator import BrazeEmulator
+from braze_emulator import BrazeEmulator
 from tests.helpers import API_KEY
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.emulator import WORKSPACE, BrazeEmulator
+from braze_emulator import WORKSPACE, BrazeEmulator
 
 #: A key that is easy to find in any output: no test may ever see it printed.
 API_KEY = "sk-test-9f8e7d6c5b4a-DO-NOT-LEAK"

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from braze_emulator import BrazeEmulator
 from tap_braze_dau.bookmarks import bookmarks_of
 from tap_braze_dau.endpoint import SeriesKey
 from tap_braze_dau.errors import StateError
-from tests.emulator import BrazeEmulator
 from tests.helpers import base_config, partition_list, run_tap
 
 STREAMS = frozenset({"dau", "mau"})

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import BrazeEmulator
+from braze_emulator import BrazeEmulator
 from tests.helpers import (
     ALL_STREAMS,
     API_KEY,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator import BrazeEmulator
+from braze_emulator import BrazeEmulator
 from tests.helpers import API_KEY, base_config, catalog_selecting, run_tap
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
+from braze_emulator import BrazeEmulator
 from tap_braze_dau.tap import TapBrazeDau
-from tests.emulator import BrazeEmulator
 from tests.helpers import API_KEY
 
 # Started at import: the SDK builds its test class from a config known at collection

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import WORKSPACE, BrazeEmulator
+from braze_emulator import WORKSPACE, BrazeEmulator
 from tests.helpers import (
     ALL_STREAMS,
     API_KEY,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import BrazeEmulator, value_for
+from braze_emulator import BrazeEmulator, value_for
 from tests.helpers import ROOT
 
 KEY = "emulator-test-key"
@@ -84,7 +84,7 @@ def test_cli_and_control_api(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "tests.emulator",
+            "braze_emulator",
             "--api-key",
             KEY,
             "--app",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import WORKSPACE, BrazeEmulator, Fault
+from braze_emulator import WORKSPACE, BrazeEmulator, Fault
 from tests.helpers import (
     API_KEY,
     TapRun,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from braze_emulator import BrazeEmulator, Fault
 from tap_braze_dau import __version__
-from tests.emulator import BrazeEmulator, Fault
 from tests.helpers import API_KEY, base_config, run_tap
 
 

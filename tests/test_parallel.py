@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import BrazeEmulator, Fault
+from braze_emulator import BrazeEmulator, Fault
 from tests.helpers import (
     ALL_STREAMS,
     API_KEY,

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.emulator import WORKSPACE, BrazeEmulator, Fault
+from braze_emulator import WORKSPACE, BrazeEmulator, Fault
 from tests.helpers import API_KEY, ROOT, bookmarks_of, day_range
 from tests.postgres import PostgresServer, start_postgres
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator import BrazeEmulator
+from braze_emulator import BrazeEmulator
 from tests.helpers import API_KEY, ROOT, TAP, base_config, bookmark, parse_messages
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from braze_emulator import WORKSPACE, BrazeEmulator
 from tap_braze_dau.checkpoints import WINDOW_SHARE
-from tests.emulator import WORKSPACE, BrazeEmulator
 from tests.helpers import (
     ALL_STREAMS,
     API_KEY,

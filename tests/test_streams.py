@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import BY_STREAM, WORKSPACE, BrazeEmulator, Fault
+from braze_emulator import BY_STREAM, WORKSPACE, BrazeEmulator, Fault
 from tests.helpers import (
     ALL_STREAMS,
     API_KEY,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import WORKSPACE, BrazeEmulator
+from braze_emulator import WORKSPACE, BrazeEmulator
 from tests.helpers import (
     API_KEY,
     assert_states_claim_only_emitted,

@@ -1,4 +1,4 @@
-"""Run the emulator on its own: `python -m tests.emulator --port 8765 --app ios:2024-01-01`.
+"""Run the emulator on its own: `python -m braze_emulator --port 8765 --app ios:2024-01-01`.
 
 Prints its URL, writes it to `--url-file` if asked, and serves until interrupted. While it
 runs, `GET /_emulator/requests` lists the requests it saw, `POST /_emulator/faults` with a
@@ -17,7 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.emulator.server import ALL_PERMISSIONS, BrazeEmulator
+from braze_emulator.server import ALL_PERMISSIONS, BrazeEmulator
 
 
 def _app(text: str) -> tuple[str, dt.date]:

@@ -1,6 +1,6 @@
 """The project's Braze API emulator (tests, `make demo`, benchmarks); not part of the tap."""
 
-from tests.emulator.server import (
+from braze_emulator.server import (
     ALL_PERMISSIONS,
     BY_STREAM,
     STREAMS,
