@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine with Python 3.10+:
 #   make demo   a real Meltano pipeline against the local Braze emulator
 #   make test   the whole suite (PostgreSQL, CSV and JSONL end to end included)
+#   make unit   the fast tests alone (tests/unit: pure logic, no server), in seconds
 # And for maintainers:
 #   make lint   ruff, mypy --strict, the workflow audit, generated files up to date
 #   make docs   regenerate what is generated from the code (settings table, plugin files)
@@ -12,7 +13,7 @@ MELTANO_VENV ?= .venv-meltano
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench docs dist clean
+.PHONY: demo test unit lint bench docs dist clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ demo: $(VENV)/.installed $(MELTANO_VENV)/.installed
 
 test: $(VENV)/.installed $(MELTANO_VENV)/.installed lint
 	MELTANO_BIN=$(abspath $(MELTANO_VENV)/bin/meltano) $(BIN)/python -m pytest
+
+unit: $(VENV)/.installed
+	$(BIN)/python -m pytest -m unit tests/unit
 
 # .pre-commit-config.yaml runs the same checks before each commit.
 lint: $(VENV)/.installed

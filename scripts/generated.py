@@ -4,7 +4,7 @@
 - tap-braze-dau.yml and meltano.yml's extractor (`scripts.plugin_definitions`).
 
 `python -m scripts.generated --write` rewrites them (`make docs`); `--check` exits 1
-naming what has drifted (`make lint`; tests/test_docs.py checks the same).
+naming what has drifted (`make lint`; tests/docs/test_docs.py checks the same).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Every answer ends in one of:
 - a `BrazeFatalError` (401, 403, other 4xx) whose message says what to fix.
 
 Nothing else escapes, whatever the status, headers or bytes: the property-based test in
-tests/test_answers.py drives these functions with arbitrary ones. No message quotes the API
+tests/unit/test_answers.py drives these functions with arbitrary ones. No message quotes the API
 key (`Asked.secret` is scrubbed from everything an answer contributes).
 """
 

@@ -2,7 +2,7 @@
 
 Everything else goes through the SDK's public surface (`Stream.get_records`,
 `Tap.load_state`, `Tap.state_writer`, `Tap.cb_test`, ...). These two have no public
-equivalent. tests/test_sdk_contract.py checks the SDK behaviour each relies on, so an SDK
+equivalent. tests/unit/test_sdk_contract.py checks the SDK behaviour each relies on, so an SDK
 upgrade that changes it fails the suite instead of the users' pipelines.
 """
 

@@ -1,7 +1,7 @@
 """Pure date arithmetic: which days a series needs, and how they are cut into requests.
 
 Nothing here does I/O or reads a clock; "now" is always an argument. That keeps every rule
-testable exhaustively (see tests/test_windows.py).
+testable exhaustively (see tests/unit/test_windows.py).
 """
 
 from __future__ import annotations

@@ -4,11 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from braze_emulator import BrazeEmulator
 from tests.helpers import API_KEY
+
+
+#: Each folder of tests/ is one kind of test, marked so that `-m` picks kinds:
+#: `make unit` runs the fast pure ones alone, `make test` all of them.
+KINDS = {
+    "unit": "unit",  # pure functions, in process, no server: seconds in all
+    "http": "http",  # a real HTTP server on 127.0.0.1, in process
+    "e2e": "e2e",  # the real tap command as a subprocess against the emulator
+    "pipelines": "pipeline",  # Meltano, the real targets and a real PostgreSQL server
+    "docs": "docs",  # generated files, the README, the changelog, the fault table
+}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0]
+        item.add_marker(getattr(pytest.mark, KINDS[folder]))
 
 
 @pytest.fixture

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from braze_emulator import BrazeEmulator
 from tap_braze_dau.bookmarks import bookmarks_of
 from tap_braze_dau.endpoint import SeriesKey
 from tap_braze_dau.errors import StateError
-from tests.helpers import base_config, partition_list, run_tap
+from tests.helpers import partition_list
 
 STREAMS = frozenset({"dau", "mau"})
 
@@ -60,15 +58,3 @@ def test_partitions_without_a_bookmark_yet_are_skipped() -> None:
 def test_an_unreadable_bookmark_is_named(state: dict[str, Any], named: str) -> None:
     with pytest.raises(StateError, match=named):
         bookmarks_of(state, STREAMS)
-
-
-def test_the_tap_stops_on_an_unreadable_state_without_a_traceback(
-    emulator: BrazeEmulator, tmp_path: Path
-) -> None:
-    state = {"bookmarks": {"dau": {"partitions": partition_list({"ios": "soon"})}}}
-    run = run_tap(base_config(emulator, app_ids=["ios"]), tmp_path, state=state)
-    assert run.returncode == 1
-    assert "series 'ios' of dau" in run.stderr
-    assert "Traceback" not in run.stderr
-    assert run.messages == []
-    assert emulator.requests == []

@@ -56,8 +56,8 @@ def test_every_test_named_in_the_fault_table_exists() -> None:
 
 
 def test_every_fault_test_has_a_row_in_the_fault_table() -> None:
-    named = {name for path, name in _referenced_tests() if path == "tests/test_faults.py"}
-    assert _defined_tests("tests/test_faults.py") == named
+    named = {name for path, name in _referenced_tests() if path == "tests/e2e/test_faults.py"}
+    assert _defined_tests("tests/e2e/test_faults.py") == named
 
 
 def test_nothing_generated_has_drifted_from_the_code() -> None:

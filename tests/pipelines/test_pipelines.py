@@ -21,7 +21,7 @@ import yaml
 
 from braze_emulator import WORKSPACE, BrazeEmulator, Fault
 from tests.helpers import API_KEY, ROOT, bookmarks_of, day_range
-from tests.postgres import PostgresServer, start_postgres
+from tests.pipelines.postgres import PostgresServer, start_postgres
 
 FIRST, LAST = dt.date(2024, 1, 1), dt.date(2024, 12, 31)  # 366 days: 4 windows a series
 APPS = {"ios": dt.date(2023, 6, 1), "android": dt.date(2024, 4, 10), "web": dt.date(2024, 11, 1)}

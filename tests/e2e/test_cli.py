@@ -21,6 +21,7 @@ from tests.helpers import (
     base_config,
     catalog_selecting,
     discovered_catalog,
+    partition_list,
     run_tap,
 )
 
@@ -151,4 +152,16 @@ def test_a_catalog_that_deselects_every_stream_makes_no_request(
     )
     assert run.returncode == 0, run.stderr
     assert run.records == []
+    assert emulator.requests == []
+
+
+def test_the_tap_stops_on_an_unreadable_state_without_a_traceback(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    state = {"bookmarks": {"dau": {"partitions": partition_list({"ios": "soon"})}}}
+    run = run_tap(base_config(emulator, app_ids=["ios"]), tmp_path, state=state)
+    assert run.returncode == 1
+    assert "series 'ios' of dau" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.messages == []
     assert emulator.requests == []
