@@ -55,7 +55,7 @@ JSON_WRITER_TAP = (
 #: Runs the tap with the STATE rule it replaced: a STATE after every window, whatever
 #: the size of the state (every state counts as "small").
 EVERY_WINDOW_TAP = (
-    "import tap_braze_dau.checkpoints as checkpoints\n"
+    "import tap_braze_dau.plan.checkpoints as checkpoints\n"
     "checkpoints.SMALL_STATE_BYTES = 10**12\n"
     "from tap_braze_dau.tap import TapBrazeDau\n"
     "TapBrazeDau.cli()\n"

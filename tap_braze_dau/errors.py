@@ -1,7 +1,25 @@
-"""What can go wrong talking to Braze, split into what is retried and what stops the run.
+"""Every error of the tap, in one place: those that reach the user, and those that don't.
 
-The fatal errors subclass the SDK's `FatalAPIError` so tools that know the SDK treat them
-as such. No message built here ever contains the API key (see `client.redact`).
+```
+Exception
+├── FatalAPIError (singer-sdk)            tools that know the SDK treat these as fatal
+│   └── BrazeFatalError                   stops the run; the CLI prints it, exit 1
+│       ├── BrazeAuthError                401: the key is not valid on this instance
+│       ├── BrazePermissionError          403: the key lacks the stream's permission
+│       ├── BrazeRequestError             400, 404, other 4xx: the request is wrong
+│       ├── BrazeDataError                a row of an answer is not valid data
+│       ├── BrazeUnavailableError         transient failures outlasted every retry
+│       └── StateError                    the --state holds a bookmark it cannot read
+│
+│   internal signals: raised and caught inside braze/, never shown as they are
+├── TransientError                        one attempt failed; retried with backoff
+├── RateLimitedError                      429; retried once the pool's window resets
+└── FetchCancelled                        the run is stopping; pending requests give up
+```
+
+Configuration errors are the SDK's `ConfigValidationError`, one message per setting
+(singer/settings.py). No message built anywhere ever contains the API key: every text an
+answer or a setting contributes passes through `redaction.redact`.
 """
 
 from __future__ import annotations
@@ -26,7 +44,7 @@ class BrazeRequestError(BrazeFatalError):
 
 
 class BrazeDataError(BrazeFatalError):
-    """A response row is not a valid (date, non-negative integer) pair."""
+    """A response row is not a valid (date, non-negative value) pair."""
 
 
 class BrazeUnavailableError(BrazeFatalError):

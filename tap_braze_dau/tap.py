@@ -14,33 +14,31 @@ from typing import Any, ClassVar
 
 import click
 import jsonschema
-from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
-from tap_braze_dau import settings as defaults
-from tap_braze_dau.answers import redact
-from tap_braze_dau.bookmarks import bookmarks_of
-from tap_braze_dau.checkpoints import Checkpoints
-from tap_braze_dau.connection_test import check_connection
-from tap_braze_dau.endpoint import Endpoint, SeriesKey
+from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
 from tap_braze_dau.errors import BrazeFatalError
-from tap_braze_dau.run import SyncRun
-from tap_braze_dau.sdk_hooks import SdkTap
-from tap_braze_dau.settings import (
+from tap_braze_dau.plan.bookmarks import bookmarks_of
+from tap_braze_dau.plan.checkpoints import Checkpoints
+from tap_braze_dau.plan.run import SyncRun
+from tap_braze_dau.plan.windows import today_in
+from tap_braze_dau.redaction import redact
+from tap_braze_dau.singer.connection_test import check_connection
+from tap_braze_dau.singer.sdk_hooks import SdkTap
+from tap_braze_dau.singer.settings import (
     Settings,
     coerce_number_strings,
+    config_schema,
     parse_settings,
     unknown_settings,
     validate_settings,
 )
-from tap_braze_dau.streams import STREAM_TYPES, DataSeriesStream
-from tap_braze_dau.windows import MAX_WINDOW_DAYS, today_in
-
-_PERMISSIONS = ", ".join(f"`{s.permission}` ({s.stream_name()})" for s in STREAM_TYPES)
+from tap_braze_dau.singer.stream import SeriesStream
+from tap_braze_dau.streams import STREAMS
 
 
 class TapBrazeDau(SdkTap):
@@ -57,132 +55,7 @@ class TapBrazeDau(SdkTap):
     # The SDK's msgspec writer: the same messages for less CPU (docs/benchmarks.md).
     message_writer_class = MsgSpecWriter
 
-    config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_key",
-            th.StringType,
-            required=True,
-            secret=True,
-            description=(
-                f"Braze REST API key with the permission of each stream to sync: {_PERMISSIONS}."
-            ),
-        ),
-        th.Property(
-            "api_url",
-            th.StringType,
-            default=defaults.DEFAULT_API_URL,
-            description=(
-                "The workspace's REST endpoint, e.g. https://rest.iad-01.braze.com or "
-                "https://rest.fra-01.braze.eu. Any https URL is accepted; plain http only "
-                "for loopback hosts (127.0.0.1, localhost, ::1)."
-            ),
-        ),
-        th.Property(
-            "start_date",
-            th.DateType,
-            description=(
-                "First day to extract (YYYY-MM-DD). Without it, and without state, the tap "
-                "walks back from the end until history ends or max_history_days is reached."
-            ),
-        ),
-        th.Property(
-            "end_date",
-            th.DateType,
-            description="Last day to extract, inclusive (YYYY-MM-DD). Default: today in "
-            "`timezone`.",
-        ),
-        th.Property(
-            "timezone",
-            th.StringType,
-            default=defaults.DEFAULT_TIMEZONE,
-            description=(
-                "IANA name of the workspace's reporting time zone (Braze company settings). "
-                "Decides what 'today' is and how `ending_at` is written. Left at UTC, a "
-                "workspace up to 11 hours away still gets exactly the requested days."
-            ),
-        ),
-        th.Property(
-            "app_ids",
-            th.ArrayType(th.StringType),
-            description=(
-                "Braze app identifiers, one series each. Without it, only the workspace-wide "
-                "series is synced."
-            ),
-        ),
-        th.Property(
-            "include_workspace_total",
-            th.BooleanType,
-            default=True,
-            description=(
-                "With `app_ids`, also sync the workspace-wide series (app_id "
-                f"'{defaults.WORKSPACE_APP_ID}'). Without `app_ids` it is always synced."
-            ),
-        ),
-        th.Property(
-            "lookback_days",
-            th.IntegerType(minimum=0),
-            default=defaults.DEFAULT_LOOKBACK_DAYS,
-            description=(
-                "Days re-read before the bookmark on every incremental run (the bookmarked "
-                "day itself is always re-read: today's count is partial and Braze revises "
-                "recent days)."
-            ),
-        ),
-        th.Property(
-            "window_days",
-            th.IntegerType(minimum=1, maximum=MAX_WINDOW_DAYS),
-            default=defaults.DEFAULT_WINDOW_DAYS,
-            description="Days per request (Braze's `length`), 1 to 100.",
-        ),
-        th.Property(
-            "max_history_days",
-            th.IntegerType(minimum=1),
-            default=defaults.DEFAULT_MAX_HISTORY_DAYS,
-            description="How far back to look when there is no `start_date` and no state.",
-        ),
-        th.Property(
-            "request_timeout",
-            th.NumberType(exclusive_minimum=0),
-            default=defaults.DEFAULT_REQUEST_TIMEOUT,
-            description=(
-                "Seconds one request may take as a whole, from connecting to the last byte "
-                "of the answer; an answer still arriving then is retried like a failed one."
-            ),
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType(minimum=0),
-            default=defaults.DEFAULT_MAX_RETRIES,
-            description=(
-                "Retries of a request that failed transiently (5xx, timeout, dropped "
-                "connection, malformed or oversized body) before the run fails. 429s are "
-                "not counted: they wait for the rate-limit reset."
-            ),
-        ),
-        th.Property(
-            "retry_wait_seconds",
-            th.NumberType(exclusive_minimum=0),
-            default=defaults.DEFAULT_RETRY_WAIT_SECONDS,
-            description=(
-                "Base of the exponential backoff between retries: about this long before "
-                "the first retry, doubling each time (with jitter), at most 60 s."
-            ),
-        ),
-        th.Property(
-            "max_parallel_requests",
-            th.IntegerType(minimum=1, maximum=defaults.MAX_PARALLEL_REQUESTS),
-            default=defaults.DEFAULT_MAX_PARALLEL_REQUESTS,
-            description=(
-                "Requests in flight at once, across series and streams. Output is identical, "
-                "message for message, whatever the value; 1 is strictly sequential."
-            ),
-        ),
-        th.Property(
-            "user_agent",
-            th.StringType,
-            description="User-Agent header. Default: tap-braze-dau/<version>.",
-        ),
-    ).to_dict()
+    config_jsonschema = config_schema()
     #: The settings above, read before the SDK adds its built-in ones to the same schema:
     #: `settings.validate_settings` checks each of them itself.
     own_settings: ClassVar[frozenset[str]] = frozenset(config_jsonschema["properties"])
@@ -228,8 +101,8 @@ class TapBrazeDau(SdkTap):
     @override
     def load_state(self, state: dict[str, Any]) -> None:
         """The SDK's loading, plus every bookmark read up front for the run's plan."""
-        names = frozenset(stream_type.stream_name() for stream_type in STREAM_TYPES)
-        self._bookmarks = bookmarks_of(state, names)
+        columns = {stream.name: tuple(d.column for d in stream.dimensions) for stream in STREAMS}
+        self._bookmarks = bookmarks_of(state, columns)
         super().load_state(state)
 
     @cached_property
@@ -249,25 +122,30 @@ class TapBrazeDau(SdkTap):
     # -- streams -----------------------------------------------------------------------------
 
     @override
-    def discover_streams(self) -> list[DataSeriesStream]:
+    def discover_streams(self) -> list[SeriesStream]:
         return [
-            stream_type(
+            SeriesStream(
                 self,
-                settings=lambda: self.settings,
+                declaration,
+                series=self.series_of,
                 run=lambda: self.sync_run,
                 checkpoints=lambda: self.checkpoints,
             )
-            for stream_type in STREAM_TYPES
+            for declaration in STREAMS
         ]
 
-    def sync_order(self) -> Sequence[tuple[SeriesKey, Endpoint]]:
+    def series_of(self, stream: StreamDeclaration) -> list[SeriesKey]:
+        """Every series of `stream`, in sync order: one per app, the workspace last."""
+        return [SeriesKey.of(stream.name, app_id=app_id) for app_id in self.settings.series]
+
+    def sync_order(self) -> Sequence[tuple[SeriesKey, StreamDeclaration]]:
         """Every series a sync would sync, in the SDK's order: the selected streams as it
         lists them (by name), each stream's series as its partitions list them."""
         return [
-            (SeriesKey(stream.name, app_id), stream.endpoint())
+            (key, stream.declaration)
             for stream in self.streams.values()
-            if isinstance(stream, DataSeriesStream) and stream.selected
-            for app_id in self.settings.series
+            if isinstance(stream, SeriesStream) and stream.selected
+            for key in stream.series()
         ]
 
     def last_day(self) -> dt.date:
@@ -277,9 +155,12 @@ class TapBrazeDau(SdkTap):
 
     @cached_property
     def sync_run(self) -> SyncRun:
+        settings = self.settings
         return SyncRun(
-            self.settings,
+            settings.plan_options,
+            settings.client_options,
             self.logger,
+            parallel=settings.max_parallel_requests,
             order=self.sync_order,
             bookmarks=self._bookmarks,
             last_day=self.last_day,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from braze_emulator import WORKSPACE, BrazeEmulator
-from tap_braze_dau.checkpoints import WINDOW_SHARE
+from tap_braze_dau.plan.checkpoints import WINDOW_SHARE
 from tests.helpers import (
     ALL_STREAMS,
     API_KEY,

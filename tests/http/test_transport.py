@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from tap_braze_dau import transport
+from tap_braze_dau.braze import transport
 from tap_braze_dau.errors import TransientError
 
 BODY = b'{"message": "success", "data": []}'

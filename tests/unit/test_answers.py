@@ -1,5 +1,5 @@
 """Every answer ends in validated rows or in the tap's own error, whatever its status,
-headers and bytes: the response-handling path (answers.py, rows.py) driven with
+headers and bytes: the response-handling path (transport's decoding, answers.py, rows.py) driven with
 arbitrary ones."""
 
 from __future__ import annotations
@@ -15,22 +15,20 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tap_braze_dau.answers import (
-    MAX_BODY_BYTES,
-    Answer,
-    Asked,
-    BodyDecoder,
-    decode_body,
-    rows_of,
-)
-from tap_braze_dau.endpoint import Endpoint
+from tap_braze_dau.braze.answers import Asked
+from tap_braze_dau.braze.transport import MAX_BODY_BYTES, Answer, BodyDecoder, decode_body
 from tap_braze_dau.errors import BrazeFatalError, RateLimitedError, TransientError
-from tap_braze_dau.rows import CheckedRows
-from tap_braze_dau.windows import Window
+from tap_braze_dau.plan.rows import CheckedRows, rows_of
+from tap_braze_dau.plan.windows import Window
 
 SECRET = "sk-property-test-secret-0123456789"  # noqa: S105 - a fake, to catch leaks
-ENDPOINT = Endpoint("mau", "/kpi/mau/data_series", "mau", "kpi.mau.data_series")
-ASKED = Asked(ENDPOINT, "https://rest.iad-01.braze.com", "/kpi/mau/data_series (ios)", SECRET)
+ASKED = Asked(
+    "mau",
+    "kpi.mau.data_series",
+    "https://rest.iad-01.braze.com",
+    "/kpi/mau/data_series (ios)",
+    SECRET,
+)
 WINDOW = Window(dt.date(2024, 1, 1), dt.date(2024, 1, 31))
 NOW = 1_800_000_000.0
 TAP_ERRORS = (TransientError, RateLimitedError, BrazeFatalError)
@@ -40,7 +38,15 @@ def handle(status: int, headers: dict[str, str], raw: bytes) -> CheckedRows:
     """The path an answer takes: Content-Encoding undone, then interpreted."""
     body = decode_body(headers.get("Content-Encoding"), raw)
     answer = Answer(status, headers, body)
-    return rows_of(answer, ASKED, WINDOW, "series 'ios' of mau", now=NOW, fallback_wait=1.0)
+    return rows_of(
+        answer,
+        ASKED,
+        WINDOW,
+        "series 'ios' of mau",
+        now=NOW,
+        fallback_wait=1.0,
+        value_field="mau",
+    )
 
 
 def assert_well_formed(checked: CheckedRows) -> None:

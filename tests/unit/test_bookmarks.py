@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from tap_braze_dau.bookmarks import bookmarks_of
-from tap_braze_dau.endpoint import SeriesKey
+from tap_braze_dau.plan.bookmarks import bookmarks_of
+from tap_braze_dau.declarations import SeriesKey
 from tap_braze_dau.errors import StateError
 from tests.helpers import partition_list
 
-STREAMS = frozenset({"dau", "mau"})
+STREAMS = {"dau": ("app_id",), "mau": ("app_id",), "event_counts": ("event", "app_id")}
 
 
 def test_bookmarks_of_every_stream_and_series() -> None:
@@ -26,9 +26,9 @@ def test_bookmarks_of_every_stream_and_series() -> None:
         }
     }
     assert bookmarks_of(state, STREAMS) == {
-        SeriesKey("dau", "ios"): dt.date(2024, 12, 31),
-        SeriesKey("dau", "_workspace"): dt.date(2024, 12, 30),
-        SeriesKey("mau", "ios"): dt.date(2024, 6, 1),
+        SeriesKey.of("dau", app_id="ios"): dt.date(2024, 12, 31),
+        SeriesKey.of("dau", app_id="_workspace"): dt.date(2024, 12, 30),
+        SeriesKey.of("mau", app_id="ios"): dt.date(2024, 6, 1),
     }
 
 
@@ -57,4 +57,19 @@ def test_partitions_without_a_bookmark_yet_are_skipped() -> None:
 )
 def test_an_unreadable_bookmark_is_named(state: dict[str, Any], named: str) -> None:
     with pytest.raises(StateError, match=named):
+        bookmarks_of(state, STREAMS)
+
+
+def test_a_series_of_several_dimensions_is_read_from_its_whole_context() -> None:
+    partition = {
+        "context": {"event": "login", "app_id": "ios"},
+        "replication_key": "time",
+        "replication_key_value": "2024-05-01",
+    }
+    state = {"bookmarks": {"event_counts": {"partitions": [partition]}}}
+    assert bookmarks_of(state, STREAMS) == {
+        SeriesKey.of("event_counts", event="login", app_id="ios"): dt.date(2024, 5, 1)
+    }
+    del partition["context"]["event"]  # type: ignore[attr-defined]
+    with pytest.raises(StateError, match="no event context"):
         bookmarks_of(state, STREAMS)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tap_braze_dau.checkpoints import (
+from tap_braze_dau.plan.checkpoints import (
     SERIES_END_SHARE,
     SMALL_STATE_BYTES,
     WINDOW_SHARE,
@@ -34,7 +34,7 @@ def test_record_bytes_is_a_lower_bound_of_the_record_message(time_extracted: str
         "time_extracted": time_extracted,
     }
     line = json.dumps(message, separators=(",", ":")) + "\n"
-    estimate = record_bytes("new_users", "ios", "new_users", 1234)
+    estimate = record_bytes("new_users", message["record"])
     assert estimate <= len(line)
     assert estimate >= len(line) - len(".123456+00:00")
 
@@ -121,7 +121,7 @@ def test_state_written_stays_within_its_share_once_the_state_is_not_small(
                     "replication_key_value": "2024-01-01",
                 }
             )
-        size = rows * record_bytes("dau", "app", "dau", 1000)
+        size = rows * record_bytes("dau", {"app_id": "app", "time": "2024-01-01", "dau": 1000})
         records += size
         before = len(tap.written)
         written = checkpoints.window_written(size, series_end=series_end)

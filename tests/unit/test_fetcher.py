@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tap_braze_dau.fetcher import AHEAD_PER_WORKER, OrderedFetcher
+from tap_braze_dau.plan.ordered import AHEAD_PER_WORKER, OrderedFetcher
 
 
 class Recorder:

@@ -8,8 +8,8 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tap_braze_dau.answers import parse_reset, redact
-from tap_braze_dau.client import RateLimitGate
+from tap_braze_dau.braze.rate_limits import RateLimitGate, parse_reset
+from tap_braze_dau.redaction import redact
 
 NOW = 1_800_000_000.0
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from tap_braze_dau.errors import BrazeDataError
-from tap_braze_dau.rows import check_rows
-from tap_braze_dau.windows import Window
+from tap_braze_dau.plan.rows import check_rows
+from tap_braze_dau.plan.windows import Window
 
 WINDOW = Window(dt.date(2024, 1, 1), dt.date(2024, 1, 5))
 

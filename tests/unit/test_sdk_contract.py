@@ -20,7 +20,7 @@ from singer_sdk.exceptions import ConfigValidationError, InvalidStreamSortExcept
 from singer_sdk.helpers.types import Context, Record
 from singer_sdk.plugin_base import PluginBase
 
-from tap_braze_dau.sdk_hooks import SdkStream, SdkTap
+from tap_braze_dau.singer.sdk_hooks import SdkStream, SdkTap
 from tap_braze_dau.tap import TapBrazeDau
 
 EVENTS: list[str] = []

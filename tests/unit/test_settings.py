@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tap_braze_dau.settings import (
+from tap_braze_dau.singer.settings import (
     DEFAULT_API_URL,
     WORKSPACE_APP_ID,
     SettingsError,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tap_braze_dau.windows import (
+from tap_braze_dau.plan.windows import (
     ONE_DAY,
     Window,
     ending_at,

@@ -3,7 +3,8 @@
 The run plans the requests of every series before the SDK reaches them, so it needs every
 bookmark at the start. They come from the state in the SDK's standard partitioned form:
 `{"bookmarks": {"<stream>": {"partitions": [{"context": {"app_id": "ios"},
-"replication_key": "time", "replication_key_value": "2024-12-31"}, ...]}}}`.
+"replication_key": "time", "replication_key_value": "2024-12-31"}, ...]}}}`; a context
+holds every dimension of the series (`{"event": "login", "app_id": "ios"}`).
 A bookmark the tap cannot read stops it with a message naming it: resuming from a guess
 could skip days.
 """
@@ -14,10 +15,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from tap_braze_dau.endpoint import SeriesKey
+from tap_braze_dau.declarations import SeriesKey
 from tap_braze_dau.errors import StateError
-from tap_braze_dau.rows import shown
-from tap_braze_dau.settings import parse_date
+from tap_braze_dau.plan.windows import parse_date
+from tap_braze_dau.redaction import shown
 
 
 def _partitions(stream: str, stream_state: object) -> list[Any]:
@@ -31,10 +32,13 @@ def _partitions(stream: str, stream_state: object) -> list[Any]:
     return partitions
 
 
-def bookmarks_of(state: Mapping[str, Any], streams: frozenset[str]) -> dict[SeriesKey, dt.date]:
+def bookmarks_of(
+    state: Mapping[str, Any], streams: Mapping[str, tuple[str, ...]]
+) -> dict[SeriesKey, dt.date]:
     """{series: bookmarked day} for the partitions of `streams` in `state`.
 
-    Partitions of other streams, and entries without a bookmark yet, are left alone.
+    `streams` maps each stream's name to its dimension columns, in order. Partitions of
+    other streams, and entries without a bookmark yet, are left alone.
     """
     bookmarks = state.get("bookmarks", {})
     if not isinstance(bookmarks, Mapping):
@@ -45,17 +49,25 @@ def bookmarks_of(state: Mapping[str, Any], streams: frozenset[str]) -> dict[Seri
         if stream not in streams:
             continue
         for partition in _partitions(stream, stream_state):
-            context = partition.get("context") if isinstance(partition, Mapping) else None
-            app_id = context.get("app_id") if isinstance(context, Mapping) else None
-            if not isinstance(app_id, str):
-                msg = f"state: a partition of {stream} has no app_id context: {shown(partition)}"
-                raise StateError(msg)
+            key = _series_key(stream, streams[stream], partition)
             value = partition.get("replication_key_value")
             if value is None:
                 continue
             try:
-                found[SeriesKey(stream, app_id)] = parse_date(value)
+                found[key] = parse_date(value)
             except ValueError as exc:
-                msg = f"state: the bookmark of series {app_id!r} of {stream}: {exc}"
+                msg = f"state: the bookmark of {key}: {exc}"
                 raise StateError(msg) from None
     return found
+
+
+def _series_key(stream: str, columns: tuple[str, ...], partition: object) -> SeriesKey:
+    context = partition.get("context") if isinstance(partition, Mapping) else None
+    dimensions = []
+    for column in columns:
+        value = context.get(column) if isinstance(context, Mapping) else None
+        if not isinstance(value, str):
+            msg = f"state: a partition of {stream} has no {column} context: {shown(partition)}"
+            raise StateError(msg)
+        dimensions.append((column, value))
+    return SeriesKey(stream, tuple(dimensions))

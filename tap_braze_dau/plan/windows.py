@@ -7,10 +7,13 @@ testable exhaustively (see tests/unit/test_windows.py).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 ONE_DAY = dt.timedelta(days=1)
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T.*)?$")
 
 #: Braze rejects `length` outside 1..100.
 MAX_WINDOW_DAYS = 100
@@ -107,3 +110,15 @@ def ending_at(day: dt.date, zone: ZoneInfo) -> str:
     if text.endswith("+00:00"):
         return text.removesuffix("+00:00") + "Z"
     return text
+
+
+def parse_date(value: object) -> dt.date:
+    """A `YYYY-MM-DD` date; a full ISO-8601 datetime is accepted and its date part used."""
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        msg = f"expected a date YYYY-MM-DD, got {value!r}"
+        raise ValueError(msg)
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        msg = f"{value!r} is not a real calendar date"
+        raise ValueError(msg) from None

@@ -3,7 +3,8 @@
 Pure: takes the decoded `data` list, returns the rows to emit in ascending date order and
 the warnings to log. What it does with each kind of bad row is documented in
 docs/reliability.md:
-- a row that is not {"time": "YYYY-MM-DD", <value field>: non-negative integer}:
+- a row that is not {"time": "YYYY-MM-DD", <value field>: non-negative integer} (or
+  number, for a value declared as one, such as revenue):
   BrazeDataError naming the value, so nothing of the window is emitted and state does not
   move;
 - a day outside the requested window: dropped with a warning (another window owns it);
@@ -15,32 +16,25 @@ docs/reliability.md:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-import reprlib
 from dataclasses import dataclass, field
 
+from tap_braze_dau.braze.answers import Asked, data_of
+from tap_braze_dau.braze.transport import Answer
+from tap_braze_dau.declarations import ValueKind
 from tap_braze_dau.errors import BrazeDataError
-from tap_braze_dau.windows import Window
+from tap_braze_dau.plan.windows import Window
+from tap_braze_dau.redaction import redact, shown
 
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-_SHORT = reprlib.Repr()
-_SHORT.maxstring = 60
-_SHORT.maxother = 60
-_SHORT.maxlevel = 3
-_SHORT.maxlist = _SHORT.maxdict = 5
-
-
-def shown(value: object) -> str:
-    """`repr(value)`, cut short: a broken answer must not flood the log."""
-    return _SHORT.repr(value)
 
 
 @dataclass
 class CheckedRows:
     """Rows safe to emit, oldest first, and the warnings raised while checking them."""
 
-    rows: list[tuple[dt.date, int]]
+    rows: list[tuple[dt.date, int | float]]
     warnings: list[str] = field(default_factory=list)
 
 
@@ -54,21 +48,30 @@ def _parse_day(value: object, series: str) -> dt.date:
     raise BrazeDataError(msg)
 
 
-def _parse_count(value: object, day: dt.date, series: str, value_field: str) -> int:
+def _parse_value(
+    value: object, day: dt.date, series: str, value_field: str, kind: ValueKind
+) -> int | float:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
+    if kind == "number" and isinstance(value, float) and math.isfinite(value) and value >= 0:
+        return value
+    what = "integer" if kind == "integer" else "number"
     msg = (
         f"Braze returned an invalid {value_field} {shown(value)} for {day} in {series} "
-        f"({value_field} must be a non-negative integer)"
+        f"({value_field} must be a non-negative {what})"
     )
     raise BrazeDataError(msg)
 
 
 def check_rows(
-    data: list[object], window: Window, series: str, value_field: str = "dau"
+    data: list[object],
+    window: Window,
+    series: str,
+    value_field: str = "dau",
+    kind: ValueKind = "integer",
 ) -> CheckedRows:
     """Validate every row of a response for `window`; `series` names it in messages."""
-    counts: dict[dt.date, int] = {}
+    counts: dict[dt.date, int | float] = {}
     warnings: list[str] = []
     outside: list[dt.date] = []
     for row in data:
@@ -76,7 +79,7 @@ def check_rows(
             msg = f"Braze returned a malformed row {shown(row)} in {series}"
             raise BrazeDataError(msg)
         day = _parse_day(row["time"], series)
-        count = _parse_count(row[value_field], day, series, value_field)
+        count = _parse_value(row[value_field], day, series, value_field, kind)
         if day not in window:
             outside.append(day)
             continue
@@ -97,3 +100,22 @@ def check_rows(
             f"{', '.join(sorted({d.isoformat() for d in outside}))}"
         )
     return CheckedRows(rows=sorted(counts.items()), warnings=warnings)
+
+
+def rows_of(
+    answer: Answer,
+    asked: Asked,
+    window: Window,
+    series: str,
+    *,
+    now: float,
+    fallback_wait: float,
+    value_field: str = "dau",
+    kind: ValueKind = "integer",
+) -> CheckedRows:
+    """The whole path from an answer to the rows of `window` (or the tap's own error)."""
+    data = data_of(answer, asked, now=now, fallback_wait=fallback_wait)
+    try:
+        return check_rows(data, window, series, value_field, kind)
+    except BrazeDataError as exc:  # a row may quote anything, even what was sent
+        raise BrazeDataError(redact(str(exc), asked.secret)) from None

@@ -13,56 +13,56 @@ import logging
 import threading
 from collections.abc import Sequence
 
-from tap_braze_dau.client import BrazeClient
-from tap_braze_dau.endpoint import Endpoint, SeriesKey
+from tap_braze_dau.braze.client import BrazeClient
+from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
 from tap_braze_dau.errors import BrazeFatalError
-from tap_braze_dau.fetcher import OrderedFetcher
-from tap_braze_dau.settings import Settings
-from tap_braze_dau.windows import Window
+from tap_braze_dau.plan.jobs import fetch_window
+from tap_braze_dau.plan.ordered import OrderedFetcher
+from tap_braze_dau.plan.windows import Window
+from tap_braze_dau.singer.settings import Settings
 
 
 def check_connection(
-    order: Sequence[tuple[SeriesKey, Endpoint]],
+    order: Sequence[tuple[SeriesKey, StreamDeclaration]],
     settings: Settings,
     day: dt.date,
     logger: logging.Logger,
 ) -> bool:
     """True when every series a sync would sync (`order`, as `TapBrazeDau.sync_order`
     lists them) answers; logs, stream by stream, what failed and why."""
-    endpoints = {key.stream: endpoint for key, endpoint in order}
-    if not endpoints:
+    streams = {key.stream: stream for key, stream in order}
+    if not streams:
         logger.error("Connection test: no stream is selected, so a sync would do nothing")
         return False
     stop = threading.Event()
-    client = BrazeClient(settings, logger=logger, stop=stop)
+    client = BrazeClient(settings.client_options, logger=logger, stop=stop)
     window = Window(day, day)
 
-    def probe(job: tuple[SeriesKey, Endpoint]) -> BrazeFatalError | None:
-        key, endpoint = job
+    def probe(job: tuple[SeriesKey, StreamDeclaration]) -> BrazeFatalError | None:
+        key, stream = job
         try:
-            client.fetch_window(endpoint, key, window)
+            fetch_window(client, stream, key, window, settings.zone)
         except BrazeFatalError as exc:
             return exc
         return None
 
     failures: dict[str, list[str]] = {}
-    fetcher: OrderedFetcher[tuple[SeriesKey, Endpoint], BrazeFatalError | None] = OrderedFetcher(
-        probe, settings.max_parallel_requests, stop
-    )
-    for (key, _endpoint), failure in fetcher.map(order):
+    fetcher: OrderedFetcher[tuple[SeriesKey, StreamDeclaration], BrazeFatalError | None]
+    fetcher = OrderedFetcher(probe, settings.max_parallel_requests, stop)
+    for (key, _stream), failure in fetcher.map(order):
         if failure is not None and str(failure) not in failures.get(key.stream, []):
             failures.setdefault(key.stream, []).append(str(failure))
 
-    for stream, endpoint in endpoints.items():
-        label = f"Connection test: stream '{stream}' ({endpoint.permission})"
-        if stream in failures:
-            for message in failures[stream]:
+    for name, declaration in streams.items():
+        label = f"Connection test: stream '{name}' ({declaration.endpoint.permission})"
+        if name in failures:
+            for message in failures[name]:
                 logger.error("%s: %s", label, message)
         else:
-            answered = sum(1 for key, _endpoint in order if key.stream == stream)
+            answered = sum(1 for key, _stream in order if key.stream == name)
             logger.info("%s: OK, %d series answered", label, answered)
     if failures:
         logger.error("Connection test failed for: %s", ", ".join(failures))
         return False
-    logger.info("Connection test passed: Braze answers every series of %s", ", ".join(endpoints))
+    logger.info("Connection test passed: Braze answers every series of %s", ", ".join(streams))
     return True

@@ -7,8 +7,8 @@ time any series is asked for, `SyncRun`:
 
 1. plans every request of that series and of every series the SDK will reach after it,
    in the SDK's order (`order`), from the bookmarks the run started with;
-2. runs them all through one `OrderedFetcher` and one client (so one rate-limit gate:
-   a 429 on any endpoint pauses every request of the run);
+2. runs them all through one `OrderedFetcher` and one client (so one rate-limit gate
+   per pool: a 429 pauses every request of the run to that pool);
 3. hands each series exactly its own results, in order, when the SDK reaches it.
 
 So the messages are those of a sequential run, in the same order, whatever
@@ -26,13 +26,20 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from tap_braze_dau.client import BrazeClient, RateLimitGate
-from tap_braze_dau.endpoint import Endpoint, SeriesKey
-from tap_braze_dau.fetcher import OrderedFetcher
-from tap_braze_dau.jobs import Job, JobResult, describe_jobs, jobs_for_series, run_job
-from tap_braze_dau.rows import CheckedRows
-from tap_braze_dau.settings import Settings
-from tap_braze_dau.windows import Window
+from tap_braze_dau.braze.client import BrazeClient, ClientOptions
+from tap_braze_dau.braze.rate_limits import RateLimitPools
+from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
+from tap_braze_dau.plan.jobs import (
+    Job,
+    JobResult,
+    PlanOptions,
+    describe_jobs,
+    jobs_for_series,
+    run_job,
+)
+from tap_braze_dau.plan.ordered import OrderedFetcher
+from tap_braze_dau.plan.rows import CheckedRows
+from tap_braze_dau.plan.windows import Window
 
 
 @dataclass(frozen=True)
@@ -83,32 +90,36 @@ class SyncRun:
     """Every request of one sync, shared by all its streams (see the module docstring).
 
     `order` lists, when asked, the series the SDK will sync, in its order, each with its
-    endpoint; `bookmarks` are those the run started with; `last_day` is the day the
+    stream; `bookmarks` are those the run started with; `last_day` is the day the
     series end on (end_date, or today in the configured zone).
     """
 
     def __init__(
         self,
-        settings: Settings,
+        plan: PlanOptions,
+        client: ClientOptions,
         logger: logging.Logger,
         *,
-        order: Callable[[], Sequence[tuple[SeriesKey, Endpoint]]],
+        parallel: int,
+        order: Callable[[], Sequence[tuple[SeriesKey, StreamDeclaration]]],
         bookmarks: Mapping[SeriesKey, dt.date],
         last_day: Callable[[], dt.date],
     ) -> None:
-        self._settings = settings
+        self._options = plan
+        self._client_options = client
         self._logger = logger
+        self._parallel = parallel
         self._order = order
         self._bookmarks = bookmarks
         self._last_day = last_day
-        self._gate = RateLimitGate()
+        self._pools = RateLimitPools()
         self._pass: _Pass | None = None
 
-    def results(self, key: SeriesKey, endpoint: Endpoint) -> Iterator[WindowResult]:
+    def results(self, key: SeriesKey, stream: StreamDeclaration) -> Iterator[WindowResult]:
         """The windows of `key`, oldest first; starts fetching when first asked."""
         if self._pass is None or self._pass.next_key != key:
             self.close()
-            self._pass = self._start(key, endpoint)
+            self._pass = self._start(key, stream)
         return self._pass.take(key)
 
     def close(self) -> None:
@@ -118,33 +129,34 @@ class SyncRun:
             self._pass = None
 
     def _plan(
-        self, first: SeriesKey, endpoint: Endpoint
-    ) -> list[tuple[SeriesKey, Endpoint, list[Job]]]:
+        self, first: SeriesKey, stream: StreamDeclaration
+    ) -> list[tuple[SeriesKey, list[Job]]]:
         order = list(self._order())
-        keys = [key for key, _endpoint in order]
-        order = order[keys.index(first) :] if first in keys else [(first, endpoint)]
+        keys = [key for key, _stream in order]
+        order = order[keys.index(first) :] if first in keys else [(first, stream)]
         last_day = self._last_day()
         planned = []
-        for key, endpoint in order:
+        for key, series_stream in order:
             jobs = jobs_for_series(
                 key,
-                endpoint,
+                series_stream,
                 bookmark=self._bookmarks.get(key),
                 last_day=last_day,
-                settings=self._settings,
+                options=self._options,
             )
-            self._logger.info(
-                "%s: %s", str(key).capitalize(), describe_jobs(jobs, self._settings.window_days)
-            )
-            planned.append((key, endpoint, jobs))
+            window_days = self._options.window_days_for(series_stream)
+            self._logger.info("%s: %s", str(key).capitalize(), describe_jobs(jobs, window_days))
+            planned.append((key, jobs))
         return planned
 
-    def _start(self, first: SeriesKey, endpoint: Endpoint) -> _Pass:
-        planned = self._plan(first, endpoint)
+    def _start(self, first: SeriesKey, stream: StreamDeclaration) -> _Pass:
+        planned = self._plan(first, stream)
         stop = threading.Event()
-        client = BrazeClient(self._settings, logger=self._logger, gate=self._gate, stop=stop)
-        fetcher: OrderedFetcher[Job, JobResult] = OrderedFetcher(
-            partial(run_job, client), self._settings.max_parallel_requests, stop=stop
+        client = BrazeClient(
+            self._client_options, logger=self._logger, pools=self._pools, stop=stop
         )
-        jobs = [job for _key, _endpoint, series_jobs in planned for job in series_jobs]
-        return _Pass([(key, jobs) for key, _e, jobs in planned], fetcher.map(jobs))
+        fetcher: OrderedFetcher[Job, JobResult] = OrderedFetcher(
+            partial(run_job, client, self._options.zone), self._parallel, stop=stop
+        )
+        jobs = [job for _key, series_jobs in planned for job in series_jobs]
+        return _Pass(planned, fetcher.map(jobs))

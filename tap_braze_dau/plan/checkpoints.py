@@ -48,18 +48,17 @@ WINDOW_SHARE = 0.03
 SERIES_END_SHARE = 0.07
 #: `{"type":"STATE","value":` ... `}` and the newline around the serialized state.
 _STATE_ENVELOPE_BYTES = len('{"type":"STATE","value":}\n')
+#: `{"type":"RECORD","stream":""` ... `}` and the newline around a record.
+_RECORD_ENVELOPE_BYTES = len('{"type":"RECORD","stream":"","record":}\n')
 #: The shortest `time_extracted` the SDK's writers put in a RECORD message: msgspec's
 #: form of a time with no fraction of a second (`2024-01-01T00:00:00Z`).
 _TIME_EXTRACTED_BYTES = len(',"time_extracted":"2024-01-01T00:00:00Z"')
 
 
-def record_bytes(stream: str, app_id: str, value_field: str, value: int) -> int:
-    """A lower bound of the size of the RECORD message of one row."""
-    record = (
-        f'{{"type":"RECORD","stream":"{stream}","record":{{"app_id":"{app_id}",'
-        f'"time":"YYYY-MM-DD","{value_field}":{value}}}}}\n'
-    )
-    return len(record) + _TIME_EXTRACTED_BYTES
+def record_bytes(stream: str, record: Mapping[str, Any]) -> int:
+    """A lower bound of the size of the RECORD message of `record`."""
+    encoded = msgspec.json.encode(record)
+    return len(encoded) + len(stream) + _RECORD_ENVELOPE_BYTES + _TIME_EXTRACTED_BYTES
 
 
 def state_bytes(state: Mapping[str, Any] | TapState) -> int:

@@ -8,8 +8,13 @@ to the last byte of the body:
   `timeout` seconds; an answer still arriving then is a `TransientError` that says so, and
   the thread, told to give up, stops at its next read (each socket read is itself bounded
   by `timeout`, so it never lingers long);
-- the body is read chunk by chunk, decoded as it arrives (`answers.BodyDecoder`) and
-  refused once it outgrows `max_bytes`, so a huge answer is never held whole.
+- the body is read chunk by chunk, decoded as it arrives (`BodyDecoder`: gzip and
+  deflate) and refused once it outgrows `max_bytes`, after decoding too (a small
+  compressed bomb is refused as early as a large plain body), so a huge answer is never
+  held whole.
+
+What comes back is an `Answer`: a status, headers and a decoded body, whatever they say;
+what they mean is `answers.py`'s business.
 """
 
 from __future__ import annotations
@@ -17,15 +22,124 @@ from __future__ import annotations
 import http.client
 import threading
 import time
+import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import requests
 import urllib3.exceptions
 
-from tap_braze_dau.answers import MAX_BODY_BYTES, Answer, BodyDecoder, too_large
 from tap_braze_dau.errors import TransientError
+from tap_braze_dau.redaction import shown
 
 _CHUNK_BYTES = 64 * 1024
+
+#: The largest body the tap reads, after decompression. A 100-day window is about 4 KB;
+#: anything near this is broken (a proxy's error page, a runaway server), never data.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer as read: status, headers (case-insensitive) and the decoded body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    reason: str = ""
+
+
+def too_large(limit: int) -> TransientError:
+    return TransientError(
+        f"the answer is larger than {limit / 2**20:g} MiB (refused while reading it; "
+        "a real answer is a few KB)"
+    )
+
+
+class BodyDecoder:
+    """Undoes `Content-Encoding` (gzip, deflate) chunk by chunk, never past `limit` bytes.
+
+    The limit applies to the decompressed bytes, so a small compressed bomb is refused as
+    early as a large plain body. An encoding the tap does not know, or a body that does
+    not decompress as announced, is a `TransientError` naming it.
+    """
+
+    def __init__(self, content_encoding: str | None, limit: int = MAX_BODY_BYTES) -> None:
+        self._limit = limit
+        self._size = 0
+        codings = [
+            token.strip().lower()
+            for token in (content_encoding or "").split(",")
+            if token.strip() and token.strip().lower() != "identity"
+        ]
+        self._announced = content_encoding
+        if not codings:
+            self._wbits: int | None = None
+        elif codings in (["gzip"], ["x-gzip"]):
+            self._wbits = 31
+        elif codings == ["deflate"]:
+            self._wbits = 15  # zlib-wrapped, as the RFC says; raw deflate is tried too
+        else:
+            msg = f"the answer is encoded as {shown(content_encoding)}, which the tap cannot decode"
+            raise TransientError(msg)
+        self._raw_fallback = codings == ["deflate"]
+        self._zlib = zlib.decompressobj(self._wbits) if self._wbits else None
+        self._seen_output = False
+
+    def _grow(self, data: bytes) -> bytes:
+        self._size += len(data)
+        if self._size > self._limit:
+            raise too_large(self._limit)
+        return data
+
+    def _broken(self, reason: str) -> TransientError:
+        return TransientError(
+            f"the answer says Content-Encoding: {shown(self._announced)} but {reason}"
+        )
+
+    def feed(self, chunk: bytes) -> bytes:
+        """The decoded bytes of `chunk`; raises once the body outgrows the limit."""
+        if self._zlib is None:
+            return self._grow(chunk)
+        out = bytearray()
+        data = chunk
+        while data:
+            try:
+                piece = self._zlib.decompress(data, self._limit - self._size + 1)
+            except zlib.error:
+                if self._raw_fallback and not self._seen_output:
+                    # "deflate" sent as a raw stream, as some servers do
+                    self._raw_fallback = False
+                    self._zlib = zlib.decompressobj(-15)
+                    continue
+                raise self._broken("its body does not decompress") from None
+            self._raw_fallback = False
+            self._seen_output = self._seen_output or bool(piece)
+            out += self._grow(piece)
+            if self._zlib.unconsumed_tail:
+                data = self._zlib.unconsumed_tail
+            elif self._zlib.eof and self._zlib.unused_data:
+                # a further gzip member follows (legal, if rare)
+                data = self._zlib.unused_data
+                self._zlib = zlib.decompressobj(self._wbits or 31)
+            else:
+                data = b""
+        return bytes(out)
+
+    def finish(self) -> bytes:
+        """What is left once the body has ended; raises if a compressed body was cut."""
+        if self._zlib is None:
+            return b""
+        tail = self._grow(self._zlib.flush())
+        if not self._zlib.eof:
+            raise self._broken("its compressed body ends early")
+        return tail
+
+
+def decode_body(content_encoding: str | None, raw: bytes, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The whole body decoded at once (tests, and answers already held in memory)."""
+    decoder = BodyDecoder(content_encoding, limit)
+    return decoder.feed(raw) + decoder.finish()
 
 
 class _Attempt:

@@ -1,0 +1,153 @@
+"""What a stream is, as data: the machinery (plan/, braze/, singer/) reads these.
+
+A stream is one `StreamDeclaration`: the Braze endpoint it reads (`Endpoint`), what one
+of its series is (its `Dimension`s: an app; an app and an event; a segment; ...), and the
+value fields of its records (`Value`). From these follow the record schema, the key, the
+partitions, the requests and their checks. Every stream the tap offers is declared in
+`tap_braze_dau/streams.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from singer_sdk import typing as th
+
+Unit = Literal["day", "hour"]
+ValueKind = Literal["integer", "number"]
+
+#: Pools of Braze's hourly rate limits (each answer's X-RateLimit-* headers describe the
+#: pool of the endpoint that answered).
+DEFAULT_POOL = "default"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A `GET <path>` answering `{"message": "success", "data": [{time, <values>}]}`.
+
+    `params` are sent with every request besides `length`, `ending_at` and the series'
+    dimensions (sessions: `unit=day`, so that Braze never answers with hourly points).
+    `max_window` is the largest `length` Braze accepts, counted in `unit`s; `pool` the
+    rate-limit pool Braze counts the endpoint in.
+    """
+
+    path: str
+    permission: str
+    params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    max_window: int = 100
+    unit: Unit = "day"
+    pool: str = DEFAULT_POOL
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value field of a row: its name in Braze's answer and in the record."""
+
+    name: str
+    description: str
+    kind: ValueKind = "integer"
+
+    def schema_type(self) -> type[th.JSONTypeHelper[Any]]:
+        return th.IntegerType if self.kind == "integer" else th.NumberType
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One coordinate of a series: a key column of the records and a context key of the
+    partition, sent to Braze as `param` (not at all for `all_value`: the whole workspace,
+    every product, ...). Key columns are never null, hence a marker value."""
+
+    column: str
+    param: str
+    description: str
+    all_value: str | None = None
+
+    def query_value(self, value: str) -> str | None:
+        """What to send as `param` for the series `value`; None: send nothing."""
+        return None if value == self.all_value else value
+
+
+#: `app_id` of the workspace-wide series (unique users across all apps). Key columns must
+#: be non-null (target-postgres makes them a PRIMARY KEY), so the workspace series carries
+#: this marker instead of null. Braze app identifiers are UUIDs and never look like it.
+WORKSPACE_APP_ID = "_workspace"
+
+APP = Dimension(
+    column="app_id",
+    param="app_id",
+    all_value=WORKSPACE_APP_ID,
+    description=(
+        "Braze app identifier of the series, or "
+        f"'{WORKSPACE_APP_ID}' for the workspace as a whole (unique users "
+        "across all apps, not the sum of the apps)."
+    ),
+)
+
+
+@dataclass(frozen=True, order=True)
+class SeriesKey:
+    """One series of one stream: the unit of state (a partition) and of ordering.
+
+    `dimensions` are `(column, value)` pairs in the stream's dimension order, e.g.
+    `(("app_id", "ios"),)` or `(("event", "login"), ("app_id", "ios"))`.
+    """
+
+    stream: str
+    dimensions: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, stream: str, **dimensions: str) -> SeriesKey:
+        return cls(stream, tuple(dimensions.items()))
+
+    @property
+    def context(self) -> dict[str, str]:
+        """The partition's context, as the SDK keeps it in the state."""
+        return dict(self.dimensions)
+
+    def value(self, column: str) -> str:
+        return self.context[column]
+
+    def __str__(self) -> str:
+        if len(self.dimensions) == 1:
+            return f"series {self.dimensions[0][1]!r} of {self.stream}"
+        named = ", ".join(f"{column}={value!r}" for column, value in self.dimensions)
+        return f"series {named} of {self.stream}"
+
+
+@dataclass(frozen=True)
+class StreamDeclaration:
+    """Everything that makes one stream what it is."""
+
+    name: str
+    endpoint: Endpoint
+    values: tuple[Value, ...]
+    dimensions: tuple[Dimension, ...] = (APP,)
+    #: What a run without a catalog syncs.
+    selected_by_default: bool = False
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return (*(d.column for d in self.dimensions), "time")
+
+    def schema(self) -> dict[str, Any]:
+        """The record schema: the dimensions, the day, the values; all required."""
+        unit_text = (
+            "The hour, in UTC (YYYY-MM-DDTHH:MM:SSZ)."
+            if self.endpoint.unit == "hour"
+            else "The day, in the workspace's reporting time zone."
+        )
+        time_type = th.DateTimeType if self.endpoint.unit == "hour" else th.DateType
+        return th.PropertiesList(
+            *(
+                th.Property(d.column, th.StringType, required=True, description=d.description)
+                for d in self.dimensions
+            ),
+            th.Property("time", time_type, required=True, description=unit_text),
+            *(
+                th.Property(v.name, v.schema_type(), required=True, description=v.description)
+                for v in self.values
+            ),
+        ).to_dict()

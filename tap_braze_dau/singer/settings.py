@@ -1,0 +1,501 @@
+"""The tap's settings, each declared once: name, type, bounds, default and description.
+
+From `SETTINGS` follow the JSON schema (`config_schema`), the checks (`validate_settings`,
+one message per bad setting, each starting with its name, all at once so that a user
+fixes a config in one pass), the defaults (`parse_settings`) and so the documentation
+(`--about`, the README's table, the plugin definitions). Hand-written checks remain only
+where a schema cannot say it: URLs, time zones, dates and their order, the app list, the
+key. Adding a setting: one `Setting` here and one field of `Settings`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from singer_sdk import typing as th
+
+from tap_braze_dau.braze.client import ClientOptions
+from tap_braze_dau.declarations import WORKSPACE_APP_ID
+from tap_braze_dau.plan.jobs import PlanOptions
+from tap_braze_dau.plan.windows import MAX_WINDOW_DAYS, parse_date
+from tap_braze_dau.streams import STREAMS
+
+DEFAULT_API_URL = "https://rest.iad-01.braze.com"
+MAX_PARALLEL_REQUESTS = 16
+
+#: Hosts that may be reached over plain http (the local emulator, a local proxy).
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+Kind = Literal["string", "integer", "number", "boolean", "date", "string_list"]
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; `errors` names each one."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("Invalid settings: " + "; ".join(errors))
+        self.errors = errors
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    # The SDK reads JSON config floats as Decimal.
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting. `check`, where given, is a hand-written check of a set value for what
+    the kind and bounds cannot say; it returns the problems, each naming the setting."""
+
+    name: str
+    kind: Kind
+    description: str
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+    #: Numbers only: the value must be greater than this.
+    greater_than: int | None = None
+    #: Numbers only: what the number counts, for messages ("seconds").
+    unit: str = ""
+    secret: bool = False
+    required: bool = False
+    check: Callable[[object], list[str]] | None = None
+
+    def schema_property(self) -> th.Property[Any]:
+        kinds: dict[Kind, th.JSONTypeHelper[Any] | type[th.JSONTypeHelper[Any]]] = {
+            "string": th.StringType,
+            "integer": th.IntegerType(minimum=self.minimum, maximum=self.maximum),
+            "number": th.NumberType(exclusive_minimum=self.greater_than),
+            "boolean": th.BooleanType,
+            "date": th.DateType,
+            "string_list": th.ArrayType(th.StringType),
+        }
+        return th.Property(
+            self.name,
+            kinds[self.kind],
+            required=self.required,
+            secret=self.secret,
+            default=self.default,
+            description=self.description,
+        )
+
+    def problems(self, value: object) -> list[str]:
+        """What is wrong with a set (non-null) value."""
+        generic = self._kind_problem(value)
+        if generic:
+            return [generic]
+        return self.check(value) if self.check else []
+
+    def _kind_problem(self, value: object) -> str | None:
+        name = self.name
+        if self.kind == "integer":
+            low, high = self.minimum, self.maximum
+            in_range = (
+                _is_int(value)
+                and (low is None or value >= low)  # type: ignore[operator]
+                and (high is None or value <= high)  # type: ignore[operator]
+            )
+            if in_range:
+                return None
+            if high is not None:
+                bounds = f" from {low} to {high}"
+            elif low is not None:
+                bounds = f" of at least {low}"
+            else:
+                bounds = ""
+            return f"{name}: expected a whole number{bounds}, got {value!r}"
+        if self.kind == "number":
+            floor = self.greater_than
+            if _is_number(value) and (floor is None or value > floor):  # type: ignore[operator]
+                return None
+            what = f"a number of {self.unit}" if self.unit else "a number"
+            above = f" greater than {floor:g}" if floor is not None else ""
+            return f"{name}: expected {what}{above}, got {value!r}"
+        if self.kind == "boolean" and not isinstance(value, bool):
+            return f"{name}: expected true or false, got {value!r}"
+        if self.kind == "string" and not isinstance(value, str):
+            return f"{name}: expected a string, got {value!r}"
+        return None
+
+
+# -- hand-written checks ----------------------------------------------------------------
+
+
+def _check_url(value: object) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
+        return [f"api_url: expected a URL such as {DEFAULT_API_URL}, got {value!r}"]
+    parts = urlsplit(value.strip())
+    host = parts.hostname
+    # Messages show the URL without credentials, query or fragment: a key pasted into the
+    # URL (Braze's deprecated ?api_key=) must not be printed back.
+    shown = f"{parts.scheme}://{host or ''}{parts.path}" if parts.scheme else "(no scheme)"
+    if parts.scheme not in {"http", "https"} or not host:
+        return [f"api_url: expected an https:// URL such as {DEFAULT_API_URL}, got {shown!r}"]
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return [
+            f"api_url: must be only the REST endpoint, such as {DEFAULT_API_URL}, without "
+            "credentials, query or fragment; the key goes in api_key"
+        ]
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return [
+            f"api_url: plain http is allowed only for loopback hosts "
+            f"({', '.join(sorted(LOOPBACK_HOSTS))}); use https://{host} instead of {shown!r}"
+        ]
+    return []
+
+
+def _check_timezone(value: object) -> list[str]:
+    if isinstance(value, str) and value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return []
+    return [f"timezone: {value!r} is not an IANA time zone name such as 'UTC' or 'Europe/Paris'"]
+
+
+def _date_check(name: str) -> Callable[[object], list[str]]:
+    def check(value: object) -> list[str]:
+        try:
+            parse_date(value)
+        except ValueError as exc:
+            return [f"{name}: {exc}"]
+        return []
+
+    return check
+
+
+def _check_app_ids(value: object) -> list[str]:
+    if not isinstance(value, (list, tuple)):
+        return [f"app_ids: expected a list of app identifiers, got {value!r}"]
+    errors = [
+        f"app_ids: expected non-empty strings, got {item!r}"
+        for item in value
+        if not isinstance(item, str) or not item.strip()
+    ]
+    if WORKSPACE_APP_ID in value:
+        errors.append(
+            f"app_ids: {WORKSPACE_APP_ID!r} is reserved for the workspace-wide series; "
+            "use include_workspace_total instead"
+        )
+    repeated = sorted({item for item in value if isinstance(item, str) and value.count(item) > 1})
+    if repeated:
+        errors.append(f"app_ids: listed more than once: {', '.join(repeated)}")
+    return errors
+
+
+def _check_dates_in_order(config: Mapping[str, Any]) -> list[str]:
+    try:
+        start, end = parse_date(config.get("start_date")), parse_date(config.get("end_date"))
+    except ValueError:
+        return []  # unset, or already named by its own check
+    return [f"end_date: {end} is before start_date {start}"] if end < start else []
+
+
+def _api_key_problems(config: Mapping[str, Any]) -> list[str]:
+    api_key = config.get("api_key")
+    if api_key is not None and not isinstance(api_key, str):
+        return ["api_key: expected the key as a string (its value is not shown)"]
+    if not api_key or not api_key.strip():
+        return [
+            "api_key: required; set it to a Braze REST API key with the permission of "
+            "each stream to sync (dau: kpi.dau.data_series)"
+        ]
+    return []
+
+
+# -- the settings -----------------------------------------------------------------------
+
+_PERMISSIONS = ", ".join(f"`{s.endpoint.permission}` ({s.name})" for s in STREAMS)
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "api_key",
+        "string",
+        required=True,
+        secret=True,
+        description=(
+            f"Braze REST API key with the permission of each stream to sync: {_PERMISSIONS}."
+        ),
+    ),
+    Setting(
+        "api_url",
+        "string",
+        default=DEFAULT_API_URL,
+        check=_check_url,
+        description=(
+            "The workspace's REST endpoint, e.g. https://rest.iad-01.braze.com or "
+            "https://rest.fra-01.braze.eu. Any https URL is accepted; plain http only "
+            "for loopback hosts (127.0.0.1, localhost, ::1)."
+        ),
+    ),
+    Setting(
+        "start_date",
+        "date",
+        check=_date_check("start_date"),
+        description=(
+            "First day to extract (YYYY-MM-DD). Without it, and without state, the tap "
+            "walks back from the end until history ends or max_history_days is reached."
+        ),
+    ),
+    Setting(
+        "end_date",
+        "date",
+        check=_date_check("end_date"),
+        description="Last day to extract, inclusive (YYYY-MM-DD). Default: today in `timezone`.",
+    ),
+    Setting(
+        "timezone",
+        "string",
+        default="UTC",
+        check=_check_timezone,
+        description=(
+            "IANA name of the workspace's reporting time zone (Braze company settings). "
+            "Decides what 'today' is and how `ending_at` is written. Left at UTC, a "
+            "workspace up to 11 hours away still gets exactly the requested days."
+        ),
+    ),
+    Setting(
+        "app_ids",
+        "string_list",
+        check=_check_app_ids,
+        description=(
+            "Braze app identifiers, one series each. Without it, only the workspace-wide "
+            "series is synced."
+        ),
+    ),
+    Setting(
+        "include_workspace_total",
+        "boolean",
+        default=True,
+        description=(
+            "With `app_ids`, also sync the workspace-wide series (app_id "
+            f"'{WORKSPACE_APP_ID}'). Without `app_ids` it is always synced."
+        ),
+    ),
+    Setting(
+        "lookback_days",
+        "integer",
+        default=3,
+        minimum=0,
+        description=(
+            "Days re-read before the bookmark on every incremental run (the bookmarked "
+            "day itself is always re-read: today's count is partial and Braze revises "
+            "recent days)."
+        ),
+    ),
+    Setting(
+        "window_days",
+        "integer",
+        default=MAX_WINDOW_DAYS,
+        minimum=1,
+        maximum=MAX_WINDOW_DAYS,
+        description="Days per request (Braze's `length`), 1 to 100.",
+    ),
+    Setting(
+        "max_history_days",
+        "integer",
+        default=3650,
+        minimum=1,
+        description="How far back to look when there is no `start_date` and no state.",
+    ),
+    Setting(
+        "request_timeout",
+        "number",
+        default=60.0,
+        greater_than=0,
+        unit="seconds",
+        description=(
+            "Seconds one request may take as a whole, from connecting to the last byte "
+            "of the answer; an answer still arriving then is retried like a failed one."
+        ),
+    ),
+    Setting(
+        "max_retries",
+        "integer",
+        default=5,
+        minimum=0,
+        description=(
+            "Retries of a request that failed transiently (5xx, timeout, dropped "
+            "connection, malformed or oversized body) before the run fails. 429s are "
+            "not counted: they wait for the rate-limit reset."
+        ),
+    ),
+    Setting(
+        "retry_wait_seconds",
+        "number",
+        default=1.0,
+        greater_than=0,
+        unit="seconds",
+        description=(
+            "Base of the exponential backoff between retries: about this long before "
+            "the first retry, doubling each time (with jitter), at most 60 s."
+        ),
+    ),
+    Setting(
+        "max_parallel_requests",
+        "integer",
+        default=4,
+        minimum=1,
+        maximum=MAX_PARALLEL_REQUESTS,
+        description=(
+            "Requests in flight at once, across series and streams. Output is identical, "
+            "message for message, whatever the value; 1 is strictly sequential."
+        ),
+    ),
+    Setting(
+        "user_agent",
+        "string",
+        description="User-Agent header. Default: tap-braze-dau/<version>.",
+    ),
+)
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON schema of the tap's own settings (the SDK adds its built-in ones)."""
+    return th.PropertiesList(*(s.schema_property() for s in SETTINGS)).to_dict()
+
+
+def default(name: str) -> Any:
+    return BY_NAME[name].default
+
+
+DEFAULT_TIMEZONE: str = default("timezone")
+
+#: Settings that take fractional numbers.
+NUMBER_SETTINGS = tuple(s.name for s in SETTINGS if s.kind == "number")
+
+
+def coerce_number_strings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """`config` with numeric strings of the number settings turned into numbers.
+
+    Meltano 4.4 cannot pass a `kind: decimal` setting that comes from an environment
+    variable (it fails to serialize the Decimal), so meltano.yml declares these settings as
+    strings; "30" and "0.5" must then work as 30 and 0.5.
+    """
+    result = dict(config)
+    for name in NUMBER_SETTINGS:
+        value = result.get(name)
+        if isinstance(value, str):
+            # A string that is not a number is left as is: validation names it.
+            with contextlib.suppress(ValueError):
+                result[name] = float(value)
+    return result
+
+
+def validate_settings(config: Mapping[str, Any]) -> list[str]:
+    """Every problem with `config`, each message starting with the setting's name."""
+    errors = _api_key_problems(config)
+    for setting in SETTINGS:
+        value = config.get(setting.name)
+        if setting.name != "api_key" and value is not None:
+            errors.extend(setting.problems(value))
+    errors.extend(_check_dates_in_order(config))
+    return errors
+
+
+def unknown_settings(config: Mapping[str, Any], known: Iterable[str]) -> list[str]:
+    """A warning for each setting in `config` the tap does not know, with the closest
+    known name: a misspelt setting (`api_urll`) would otherwise be ignored in silence and
+    its default used (for `api_url`, Braze's US-01 cluster)."""
+    names = sorted(known)
+    warnings = []
+    for name in sorted(set(config) - set(names)):
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        warnings.append(f"{name}: not a setting of this tap, ignored{hint}")
+    return warnings
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings, with defaults applied and values parsed."""
+
+    api_key: str
+    api_url: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    zone: ZoneInfo
+    app_ids: tuple[str, ...]
+    include_workspace_total: bool
+    lookback_days: int
+    window_days: int
+    max_history_days: int
+    request_timeout: float
+    max_retries: int
+    retry_wait_seconds: float
+    max_parallel_requests: int
+    user_agent: str | None
+
+    @property
+    def series(self) -> list[str]:
+        """`app_id` of every series to sync, in sync order; the workspace total last."""
+        if not self.app_ids:
+            return [WORKSPACE_APP_ID]
+        extra = [WORKSPACE_APP_ID] if self.include_workspace_total else []
+        return [*self.app_ids, *extra]
+
+    @property
+    def plan_options(self) -> PlanOptions:
+        return PlanOptions(
+            start_date=self.start_date,
+            lookback_days=self.lookback_days,
+            window_days=self.window_days,
+            max_history_days=self.max_history_days,
+            zone=self.zone,
+        )
+
+    @property
+    def client_options(self) -> ClientOptions:
+        return ClientOptions(
+            api_key=self.api_key,
+            api_url=self.api_url,
+            request_timeout=self.request_timeout,
+            max_retries=self.max_retries,
+            retry_wait_seconds=self.retry_wait_seconds,
+            user_agent=self.user_agent,
+        )
+
+
+def parse_settings(config: Mapping[str, Any]) -> Settings:
+    """Validated `Settings` from a tap config; raises `SettingsError` naming each problem."""
+    errors = validate_settings(config)
+    if errors:
+        raise SettingsError(errors)
+
+    def get(name: str) -> Any:
+        value = config.get(name)
+        return default(name) if value is None else value
+
+    start, end = config.get("start_date"), config.get("end_date")
+    return Settings(
+        api_key=config["api_key"].strip(),
+        api_url=get("api_url").strip().rstrip("/"),
+        start_date=parse_date(start) if start is not None else None,
+        end_date=parse_date(end) if end is not None else None,
+        zone=ZoneInfo(get("timezone")),
+        app_ids=tuple(config.get("app_ids") or ()),
+        include_workspace_total=get("include_workspace_total"),
+        lookback_days=get("lookback_days"),
+        window_days=get("window_days"),
+        max_history_days=get("max_history_days"),
+        request_timeout=float(get("request_timeout")),
+        max_retries=get("max_retries"),
+        retry_wait_seconds=float(get("retry_wait_seconds")),
+        max_parallel_requests=get("max_parallel_requests"),
+        user_agent=config.get("user_agent"),
+    )
