@@ -11,7 +11,6 @@ import pytest
 from braze_emulator import BrazeEmulator
 from tests.helpers import API_KEY
 
-
 #: Each folder of tests/ is one kind of test, marked so that `-m` picks kinds:
 #: `make unit` runs the fast pure ones alone, `make test` all of them.
 KINDS = {

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tap_braze_dau.plan.bookmarks import bookmarks_of
 from tap_braze_dau.declarations import SeriesKey
 from tap_braze_dau.errors import StateError
+from tap_braze_dau.plan.bookmarks import bookmarks_of
 from tests.helpers import partition_list
 
 STREAMS = {"dau": ("app_id",), "mau": ("app_id",), "event_counts": ("event", "app_id")}
