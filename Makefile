@@ -42,7 +42,7 @@ unit: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict tap_braze_dau
+	$(BIN)/mypy --strict tap_braze_dau braze_emulator tests scripts bench
 	$(BIN)/zizmor --offline .github
 	$(BIN)/python -m scripts.generated --check
 

@@ -21,6 +21,7 @@ import time
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "output" / "demo"
@@ -62,7 +63,7 @@ def start_emulator() -> tuple[subprocess.Popen[bytes], str]:
     sys.exit("The Braze emulator did not start.")
 
 
-def emulator_call(url: str, path: str, payload: dict | None = None) -> object:
+def emulator_call(url: str, path: str, payload: dict[str, object] | None = None) -> object:
     data = json.dumps(payload).encode() if payload is not None else None
     request = urllib.request.Request(url + path, data=data, method="POST" if data else "GET")
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -90,7 +91,7 @@ def meltano(meltano_bin: str, env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def read_records(path: Path, skip_lines: int) -> list[dict]:
+def read_records(path: Path, skip_lines: int) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()[skip_lines:]]
 
 
@@ -102,7 +103,7 @@ def summarize(output: Path, seen: dict[str, int], *, charts: bool) -> None:
         records = read_records(path, seen.get(stream, 0))
         seen[stream] = seen.get(stream, 0) + len(records)
         print(f"  {path.relative_to(ROOT)}: {len(records)} rows")
-        by_series: dict[str, list[dict]] = defaultdict(list)
+        by_series: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for record in records:
             by_series[record["app_id"]].append(record)
         for app_id, rows in sorted(by_series.items()):

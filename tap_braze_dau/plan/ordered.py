@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
@@ -35,7 +35,7 @@ class OrderedFetcher(Generic[J, R]):
         self._parallel = parallel
         self._stop = stop
 
-    def map(self, jobs: Iterable[J]) -> Iterator[tuple[J, R]]:
+    def map(self, jobs: Iterable[J]) -> Generator[tuple[J, R], None, None]:
         if self._parallel == 1:
             # Strictly sequential: no thread, each request made only when its turn comes.
             try:

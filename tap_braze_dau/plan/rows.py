@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tap_braze_dau.braze.answers import Asked, data_of
@@ -64,7 +65,7 @@ def _parse_value(
 
 
 def check_rows(
-    data: list[object],
+    data: Sequence[object],
     window: Window,
     series: str,
     value_field: str = "dau",

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from braze_emulator import WORKSPACE, BrazeEmulator
+from braze_emulator import WORKSPACE, BrazeEmulator, Fault
 from tests.helpers import (
     ALL_STREAMS,
     API_KEY,
@@ -35,7 +35,11 @@ SERIES = [*APPS, WORKSPACE]
 
 
 def run_and_kill(
-    config_path: Path, catalog_path: Path, state: dict | None, kill_after: float, tmp_path: Path
+    config_path: Path,
+    catalog_path: Path,
+    state: dict[str, Any] | None,
+    kill_after: float,
+    tmp_path: Path,
 ) -> tuple[list[dict[str, Any]], int]:
     """Run the tap; SIGKILL it after `kill_after` s. Complete lines it printed, and its rc."""
     args = [*TAP, "--config", str(config_path), "--catalog", str(catalog_path)]
@@ -93,7 +97,7 @@ def test_killed_at_random_moments_the_runs_together_deliver_everything(
         # what a target would hold, by key (stream, app_id, day)
         delivered: dict[tuple[str, str, str], int] = {}
         emitted_ever: dict[tuple[str, str], set[str]] = {}
-        state: dict | None = None
+        state: dict[str, Any] | None = None
         kills = 0
         for attempt in range(40):
             # A random moment, later each time so that a slow machine still progresses. A
@@ -139,3 +143,44 @@ def test_killed_at_random_moments_the_runs_together_deliver_everything(
         assert all_bookmarks(state) == {
             (stream, s): LAST.isoformat() for stream in streams for s in SERIES
         }
+
+
+def test_killed_between_two_windows_the_last_state_claims_the_window_before(
+    tmp_path: Path,
+) -> None:
+    """A STATE follows each window's records, not precedes them: killed while the next
+    window is being fetched, the tap has already claimed every record it printed, so the
+    next run starts from there and fetches no window twice. (Were the STATE written
+    before its window's records, the last window printed would be unclaimed.)"""
+    with BrazeEmulator(api_key=API_KEY, apps={"ios": FIRST}, today=LAST) as braze:
+        # the 5th of 13 windows of 30 days (planned back from LAST) hangs
+        braze.add_fault(Fault(kind="stall", seconds=60, covers="2024-04-20"))
+        config = base_config(
+            braze,
+            app_ids=["ios"],
+            include_workspace_total=False,
+            start_date=FIRST.isoformat(),
+            end_date=LAST.isoformat(),
+            window_days=30,
+            max_parallel_requests=1,
+        )
+        config_path = tmp_path / "config.json"
+        config_path.write_text(json.dumps(config))
+        args = [*TAP, "--config", str(config_path)]
+        process = subprocess.Popen(
+            args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not any(r.fault == "stall" for r in braze.requests):
+                assert time.monotonic() < deadline, "the stalled window was never requested"
+                assert process.poll() is None, "the tap ended before the stalled window"
+                time.sleep(0.05)
+        finally:
+            process.send_signal(signal.SIGKILL)
+            out, _ = process.communicate(timeout=60)
+    messages = [json.loads(line) for line in out.decode().splitlines() if line.strip()]
+    records = [m["record"] for m in messages if m["type"] == "RECORD"]
+    assert len(records) == 6 + 3 * 30  # 366 days = 6 + 12 x 30: four windows printed
+    assert messages[-1]["type"] == "STATE"
+    assert all_bookmarks(messages[-1]["value"]) == {("dau", "ios"): records[-1]["time"]}

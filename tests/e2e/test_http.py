@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from tap_braze_dau import __version__
 from tests.helpers import API_KEY, base_config, run_tap
 
 
-def small_config(braze: BrazeEmulator, **overrides: object) -> dict:
+def small_config(braze: BrazeEmulator, **overrides: object) -> dict[str, Any]:
     defaults: dict[str, object] = {
         "app_ids": ["ios"],
         "include_workspace_total": False,

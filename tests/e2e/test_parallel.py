@@ -37,7 +37,7 @@ def sync(
     tmp_path: Path,
     parallel: int,
     *,
-    state: dict | None = None,
+    state: dict[str, Any] | None = None,
     fault: Fault | None = None,
     streams: tuple[str, ...] = ("dau",),
     **settings: Any,

@@ -93,6 +93,7 @@ def test_state_bytes_stay_under_a_tenth_of_record_bytes(
     assert_a_state_follows_every_series_end(run)
     assert len(series_ends(run)) == (apps + 1) * len(streams)
     # and the run still ends with every bookmark at the last day
+    assert run.last_state is not None
     assert set(all_bookmarks(run.last_state).values()) == {END.isoformat()}
 
 
@@ -160,4 +161,5 @@ def test_the_same_states_in_the_same_places_whatever_the_parallelism(tmp_path: P
 
 def test_the_workspace_series_is_counted_too(tmp_path: Path) -> None:
     run = backfill(tmp_path, apps=3, years=1)
+    assert run.last_state is not None
     assert all_bookmarks(run.last_state)[("dau", WORKSPACE)] == END.isoformat()

@@ -67,6 +67,7 @@ def test_schema_keys_and_state_shape(emulator: BrazeEmulator, tmp_path: Path) ->
     assert properties["time"]["format"] == "date"
     assert "integer" in properties["dau"]["type"]
     assert "null" not in properties["app_id"]["type"]
+    assert run.last_state is not None
     partitions = run.last_state["bookmarks"]["dau"]["partitions"]
     assert {p["context"]["app_id"] for p in partitions} == {"ios", WORKSPACE}
     assert bookmark(run.last_state, "ios") == "2024-12-31"
@@ -228,6 +229,33 @@ def test_discovery_stops_at_max_history_days(tmp_path: Path) -> None:
         assert len(days) == 500
         assert min(days) == (dt.date(2024, 12, 31) - dt.timedelta(days=499)).isoformat()
         assert len(braze.dau_requests()) == 5
+
+
+def test_discovery_walks_on_through_windows_of_zeros(tmp_path: Path) -> None:
+    """Zeros are not the end of history (an idle app reports them too): the walk goes on
+    past whole windows of zeros, to max_history_days, not to the first such window."""
+    today = dt.date(2024, 12, 31)
+    with BrazeEmulator(
+        api_key=API_KEY,
+        apps={"web": dt.date(2024, 10, 1)},  # zeros from 2024-09-30 back
+        today=today,
+        pre_history="zeros",
+    ) as braze:
+        config = base_config(
+            braze,
+            app_ids=["web"],
+            include_workspace_total=False,
+            max_history_days=1000,
+            end_date=today.isoformat(),
+        )
+        run = run_tap(config, tmp_path)
+        assert run.returncode == 0, run.stderr
+        days = run.days("web")
+        assert len(days) == 1000
+        assert min(days) == (today - dt.timedelta(days=999)).isoformat()
+        zeros = [day for day, value in days.items() if value == 0]
+        assert len(zeros) == (dt.date(2024, 10, 1) - (today - dt.timedelta(days=999))).days
+        assert len(braze.dau_requests()) == 10  # 8 of the 10 windows are all zeros
 
 
 def test_workspace_total_only_when_asked_with_app_ids(

@@ -29,6 +29,11 @@ def drip(connection: socket.socket, data: bytes, every: float) -> None:
         time.sleep(every)
 
 
+def head_then_trickled_body(connection: socket.socket) -> None:
+    connection.sendall(HEAD)
+    drip(connection, BODY, 0.3)
+
+
 @pytest.fixture
 def server() -> Iterator[Callable[[Callable[[socket.socket], None]], str]]:
     """Serve one connection with `behaviour`; returns the URL."""
@@ -68,9 +73,9 @@ def timed_get(url: str, timeout: float) -> tuple[float, BaseException | None]:
 @pytest.mark.parametrize(
     ("behaviour", "says"),
     [
-        (lambda c: (c.sendall(HEAD), drip(c, BODY, 0.3)), "still arriving"),
+        (head_then_trickled_body, "still arriving"),
         (lambda c: drip(c, HEAD + BODY, 0.3), "request_timeout=1 s"),
-        (lambda c: time.sleep(5), "no answer within request_timeout=1 s"),
+        (lambda c: time.sleep(20), "no answer within request_timeout=1 s"),
     ],
     ids=["trickled-body", "trickled-headers", "silent"],
 )
@@ -82,7 +87,9 @@ def test_the_whole_request_is_bounded_by_the_timeout(
     elapsed, error = timed_get(server(behaviour), timeout=1.0)
     assert error is not None
     assert says in str(error)
-    assert elapsed < 1.5
+    # Unbounded, each answer would take 10 s or more (34 body bytes at 0.3 s, or silence
+    # for 20 s); the margin above the 1 s timeout is for a loaded machine, not a limit.
+    assert elapsed < 6
 
 
 def test_a_prompt_answer_is_read_whole(
@@ -98,11 +105,16 @@ def test_an_announced_oversized_body_is_refused_before_reading(
     server: Callable[[Callable[[socket.socket], None]], str],
 ) -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 999999999999\r\n\r\n"
-    url = server(lambda c: (c.sendall(head), time.sleep(2)))
-    elapsed, error = timed_get(url, timeout=5)
+
+    def head_then_silence(connection: socket.socket) -> None:
+        connection.sendall(head)
+        time.sleep(20)
+
+    url = server(head_then_silence)
+    elapsed, error = timed_get(url, timeout=30)
     assert error is not None
     assert "larger than 10 MiB" in str(error)
-    assert elapsed < 1.5
+    assert elapsed < 10  # refused at the headers, not after the 20 s of silence
 
 
 def test_a_connection_refused_is_transient() -> None:
@@ -112,3 +124,31 @@ def test_a_connection_refused_is_transient() -> None:
     _elapsed, error = timed_get(f"http://127.0.0.1:{port}/", timeout=2)
     assert error is not None
     assert "connection failed" in str(error)
+
+
+def chunked(body: bytes, piece: int = 512) -> bytes:
+    """`body` in HTTP/1.1 chunked encoding: no Content-Length announces its size."""
+    out = b""
+    for start in range(0, len(body), piece):
+        part = body[start : start + piece]
+        out += b"%x\r\n%s\r\n" % (len(part), part)
+    return out + b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize(("size", "refused"), [(900, False), (1000, False), (5000, True)])
+def test_a_streamed_body_is_bounded_by_the_max_bytes_it_is_given(
+    server: Callable[[Callable[[socket.socket], None]], str], size: int, refused: bool
+) -> None:
+    """No Content-Length: the bound given to `get` is applied while the body streams in."""
+    body = b'{"message": "success", "data": [], "pad": "' + b"x" * (size - 45) + b'"}'
+    assert len(body) == size
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    url = server(lambda connection: connection.sendall(head + chunked(body)))
+    if refused:
+        with pytest.raises(TransientError, match="larger than"):
+            transport.get(requests.Session(), url, {"length": 1}, timeout=5, max_bytes=1000)
+    else:
+        answer = transport.get(requests.Session(), url, {"length": 1}, timeout=5, max_bytes=1000)
+        assert answer.body == body

@@ -140,12 +140,13 @@ class Pipeline:
     def state(self, target: str) -> dict[str, Any]:
         result = self.meltano("state", "get", f"dev:tap-braze-dau-to-{target}")
         assert result.returncode == 0, result.stderr[-3000:]
-        return json.loads(result.stdout.strip().splitlines()[-1])["singer_state"]
+        state: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])["singer_state"]
+        return state
 
 
 def expected(
     braze: BrazeEmulator, first: dt.date = FIRST, last: dt.date = LAST, stream: str = "dau"
-) -> dict:
+) -> dict[tuple[str, str], int]:
     return {
         (s, day): value
         for s in SERIES
@@ -176,13 +177,15 @@ def revise_last_days(braze: BrazeEmulator) -> None:
 # -- PostgreSQL --------------------------------------------------------------------------------
 
 
-def table_rows(postgres: PostgresServer, schema: str, table: str = "dau") -> list[tuple]:
+def table_rows(
+    postgres: PostgresServer, schema: str, table: str = "dau"
+) -> list[tuple[str, str, int]]:
     """(app_id, day, value) of a stream's table; the value column is named as the stream."""
     rows = postgres.query(f'SELECT app_id, "time"::text, {table} FROM {schema}.{table}')
     return [(app_id, day, int(value)) for app_id, day, value in rows]
 
 
-def as_mapping(rows: list[tuple]) -> dict:
+def as_mapping(rows: list[tuple[str, str, int]]) -> dict[tuple[str, str], int]:
     mapping = {(app_id, day): dau for app_id, day, dau in rows}
     assert len(mapping) == len(rows), "a (app_id, day) key is there more than once"
     return mapping
@@ -341,7 +344,7 @@ def test_meltano_sends_no_unset_object_setting(
 # -- files ----------------------------------------------------------------------------------
 
 
-def read_csv(folder: Path) -> list[tuple]:
+def read_csv(folder: Path) -> list[tuple[str, str, int]]:
     """Every run's file (dau-<timestamp>.csv), oldest first."""
     rows = []
     for path in sorted(folder.glob("dau-*.csv")):
@@ -350,13 +353,13 @@ def read_csv(folder: Path) -> list[tuple]:
     return rows
 
 
-def read_jsonl(folder: Path, stream: str = "dau") -> list[tuple]:
+def read_jsonl(folder: Path, stream: str = "dau") -> list[tuple[str, str, int]]:
     path = folder / f"{stream}.jsonl"
     records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return [(r["app_id"], r["time"], r["dau"]) for r in records]
 
 
-FILE_TARGETS: dict[str, tuple[str, Callable[[Path], list[tuple]]]] = {
+FILE_TARGETS: dict[str, tuple[str, Callable[[Path], list[tuple[str, str, int]]]]] = {
     "target-csv": ("csv", read_csv),
     "target-jsonl": ("jsonl", read_jsonl),
 }

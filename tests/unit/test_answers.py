@@ -1,7 +1,6 @@
 """Every answer ends in validated rows or in the tap's own error, whatever its status,
-headers and bytes: the response-handling path (the transport's decoding, answers.py,
-rows.py) driven with
-arbitrary ones."""
+headers and bytes: the response-handling path (the transport's body decoding, answers.py,
+rows.py) driven with arbitrary ones."""
 
 from __future__ import annotations
 

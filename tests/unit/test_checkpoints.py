@@ -27,7 +27,7 @@ from tap_braze_dau.plan.checkpoints import (
     ids=["msgspec-whole-second", "msgspec", "sdk-json"],
 )
 def test_record_bytes_is_a_lower_bound_of_the_record_message(time_extracted: str) -> None:
-    message = {
+    message: dict[str, Any] = {
         "type": "RECORD",
         "stream": "new_users",
         "record": {"app_id": "ios", "time": "2024-01-01", "new_users": 1234},

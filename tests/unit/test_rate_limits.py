@@ -40,12 +40,12 @@ def test_the_gate_holds_everyone_until_the_instant() -> None:
     gate.hold_until(time.time() + 0.3)
     gate.hold_until(time.time() + 0.1)  # an earlier instant never shortens the pause
     released: list[float] = []
-    threads = [
-        threading.Thread(
-            target=lambda: (gate.wait(threading.Event()), released.append(time.time()))
-        )
-        for _ in range(3)
-    ]
+
+    def wait_then_record() -> None:
+        gate.wait(threading.Event())
+        released.append(time.time())
+
+    threads = [threading.Thread(target=wait_then_record) for _ in range(3)]
     started = time.time()
     for thread in threads:
         thread.start()

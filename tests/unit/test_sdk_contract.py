@@ -117,7 +117,7 @@ def test_load_state_receives_the_state_at_construction() -> None:
             seen.append(state)
             super().load_state(state)
 
-    state = {"bookmarks": {"dau": {"partitions": []}}}
+    state: dict[str, Any] = {"bookmarks": {"dau": {"partitions": []}}}
     Spy(config={"api_key": "k"}, state=state)
     assert seen == [state]
 

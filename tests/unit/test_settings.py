@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tap_braze_dau.declarations import WORKSPACE_APP_ID
 from tap_braze_dau.singer.settings import (
     DEFAULT_API_URL,
-    WORKSPACE_APP_ID,
     SettingsError,
     coerce_number_strings,
     parse_settings,
