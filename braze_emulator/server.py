@@ -137,7 +137,7 @@ def value_for(app_id: str, day: dt.date, stream: str = "dau") -> int:
     a 30-day count, moves smoothly; the workspace counts more users than any one app.
     """
     endpoint = BY_STREAM[stream]
-    level = endpoint.base + zlib.crc32(f"{stream}|{app_id}".encode()) % endpoint.spread
+    level: float = endpoint.base + zlib.crc32(f"{stream}|{app_id}".encode()) % endpoint.spread
     if app_id == WORKSPACE:  # every app's users together: above any single app
         level = endpoint.base + 1.6 * endpoint.spread
     age = (day - dt.date(2020, 1, 1)).days

@@ -7,7 +7,8 @@ Every answer ends in one of:
 - `TransientError` (5xx, bodies that are not JSON or not of Braze's shape), retried
   with backoff (`transport` already refused bodies that do not decompress or are too
   large, as the same error);
-- a `BrazeFatalError` (401, 403, other 4xx) whose message says what to fix.
+- a `BrazeFatalError` (401, 403, other 4xx, and any redirect: only `api_url` is ever
+  asked, so a 3xx is never followed) whose message says what to fix.
 
 Nothing else escapes, whatever the status, headers or bytes: the property-based test in
 tests/unit/test_answers.py drives them with arbitrary ones. No message quotes the API key
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 from tap_braze_dau.braze.rate_limits import rate_limited
 from tap_braze_dau.braze.transport import Answer
@@ -82,6 +84,8 @@ def data_of(answer: Answer, asked: Asked, *, now: float, fallback_wait: float) -
         raise TransientError(f"HTTP {status}: {braze_message(answer, asked.secret)}")
     if status >= 400:
         raise fatal_error(answer, asked)
+    if 300 <= status < 400:
+        raise redirected(answer, asked)
     if not 200 <= status < 300:
         raise TransientError(f"unexpected HTTP {status}")
     try:
@@ -119,3 +123,21 @@ def fatal_error(answer: Answer, asked: Asked) -> BrazeFatalError:
             f"Meltano: meltano select tap-braze-dau --rm {asked.stream} '*')."
         )
     return BrazeRequestError(f"Braze answered HTTP {status} to {asked.description}: {braze_says}")
+
+
+def redirected(answer: Answer, asked: Asked) -> BrazeRequestError:
+    """A 3xx: Braze's endpoints never redirect, so something between the tap and Braze
+    (a proxy, a captive portal) or a mistyped api_url does. The request is not sent on:
+    it and its parameters would go to a host nobody configured."""
+    location = answer.headers.get("Location")
+    if location:
+        target = urlsplit(urljoin(asked.api_url + "/", location.strip()))
+        where = f"{target.scheme}://{target.hostname or ''}" if target.scheme else "(no host)"
+        where = redact(shown(where), asked.secret)
+    else:
+        where = "nowhere (no Location header)"
+    return BrazeRequestError(
+        f"{asked.description} was answered HTTP {answer.status}, a redirect to {where}. "
+        f"The tap asks only api_url ({asked.api_url}) and never follows a redirect: "
+        "Braze does not redirect, so check api_url and any proxy in between."
+    )

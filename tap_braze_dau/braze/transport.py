@@ -165,7 +165,11 @@ def _read(
     # oversized one up to twice the bound) while it is reallocated.
     chunks: list[bytes] = []
     try:
-        with session.get(url, params=dict(params), timeout=timeout, stream=True) as response:
+        # Never follow a redirect: a Braze endpoint does not redirect, a proxy, a captive
+        # portal or a mistyped api_url does, and only api_url may be asked (answers.py).
+        with session.get(
+            url, params=dict(params), timeout=timeout, stream=True, allow_redirects=False
+        ) as response:
             attempt.headers_received = True
             declared = response.headers.get("Content-Length", "")
             if declared.strip().isdigit() and int(declared) > max_bytes:
