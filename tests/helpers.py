@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from braze_emulator import WORKSPACE, BrazeEmulator
+from tap_braze_dau.streams import STREAMS
 
 #: A key that is easy to find in any output: no test may ever see it printed.
 API_KEY = "sk-test-9f8e7d6c5b4a-DO-NOT-LEAK"
 TAP = [sys.executable, "-m", "tap_braze_dau"]
 ROOT = Path(__file__).resolve().parent.parent
-#: Every stream, in the order the SDK syncs them (by name).
-ALL_STREAMS = ("dau", "mau", "new_users", "sessions", "uninstalls")
+#: Every stream the tap declares, in the order the SDK syncs them (by name).
+ALL_STREAMS = tuple(sorted(stream.name for stream in STREAMS))
 
 
 @dataclass
