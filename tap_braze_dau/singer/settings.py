@@ -45,15 +45,6 @@ class SettingsError(ValueError):
         self.errors = errors
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    # The SDK reads JSON config floats as Decimal.
-    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-
-
 @dataclass(frozen=True)
 class Setting:
     """One setting. `check`, where given, is a hand-written check of a set value for what
@@ -99,15 +90,17 @@ class Setting:
         return self.check(value) if self.check else []
 
     def _kind_problem(self, value: object) -> str | None:
+        """The problem with `value` for the kind and bounds alone (the SDK reads JSON
+        config floats as Decimal; a bool is never a number)."""
         name = self.name
         if self.kind == "integer":
             low, high = self.minimum, self.maximum
-            in_range = (
-                _is_int(value)
-                and (low is None or value >= low)  # type: ignore[operator]
-                and (high is None or value <= high)  # type: ignore[operator]
-            )
-            if in_range:
+            if (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and (low is None or value >= low)
+                and (high is None or value <= high)
+            ):
                 return None
             if high is not None:
                 bounds = f" from {low} to {high}"
@@ -118,7 +111,11 @@ class Setting:
             return f"{name}: expected a whole number{bounds}, got {value!r}"
         if self.kind == "number":
             floor = self.greater_than
-            if _is_number(value) and (floor is None or value > floor):  # type: ignore[operator]
+            if (
+                isinstance(value, (int, float, Decimal))
+                and not isinstance(value, bool)
+                and (floor is None or value > floor)
+            ):
                 return None
             what = f"a number of {self.unit}" if self.unit else "a number"
             above = f" greater than {floor:g}" if floor is not None else ""
@@ -373,8 +370,6 @@ def config_schema() -> dict[str, Any]:
 def default(name: str) -> Any:
     return BY_NAME[name].default
 
-
-DEFAULT_TIMEZONE: str = default("timezone")
 
 #: Settings that take fractional numbers.
 NUMBER_SETTINGS = tuple(s.name for s in SETTINGS if s.kind == "number")
