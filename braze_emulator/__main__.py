@@ -4,7 +4,13 @@ Prints its URL, writes it to `--url-file` if asked, and serves until interrupted
 runs, `GET /_emulator/requests` lists the requests it saw, `POST /_emulator/faults` with a
 `Fault` as JSON (`{"kind": "status", "status": 503, "count": 2}`) scripts a fault,
 `POST /_emulator/revise` (`{"stream": "dau", "app_id": "ios", "day": "2024-12-31",
-"value": 42}`) revises a day, and `POST /_emulator/clear` forgets faults and requests.
+"value": 42}`, and `"dimension"` for an event, product or segment) revises a day,
+`POST /_emulator/delete` and `POST /_emulator/stale` (`{"value": "signup"}`) delete an event,
+product or segment (gone from its list too) or make it stale (still listed), and
+`POST /_emulator/clear` forgets faults and requests.
+
+Dimensions: `--event signup:2024-01-01`, `--product sku-1:2024-02-01`,
+`--segment seg-1:Power users:2024-03-01` (repeat each for more), `--untracked-segment seg-1`.
 """
 
 from __future__ import annotations
@@ -17,12 +23,40 @@ import sys
 import threading
 from pathlib import Path
 
+from braze_emulator.clock import HOURLY_TIME_FORMATS
+from braze_emulator.dimensions import KINDS, Segment
+from braze_emulator.pools import DEFAULT_POOLS
 from braze_emulator.server import ALL_PERMISSIONS, BrazeEmulator
 
 
 def _app(text: str) -> tuple[str, dt.date]:
     app_id, _, first_day = text.partition(":")
     return app_id, dt.date.fromisoformat(first_day)
+
+
+def _named_day(text: str) -> tuple[str, dt.date]:
+    """NAME:FIRST_DAY, the name possibly holding colons itself."""
+    name, _, first_day = text.rpartition(":")
+    if not name:
+        msg = f"expected NAME:FIRST_DAY, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return name, dt.date.fromisoformat(first_day)
+
+
+def _segment(text: str) -> tuple[str, str, dt.date]:
+    """ID:NAME:FIRST_DAY, the name possibly holding colons itself."""
+    segment_id, _, rest = text.partition(":")
+    name, _, first_day = rest.rpartition(":")
+    if not segment_id or not name:
+        msg = f"expected ID:NAME:FIRST_DAY, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return segment_id, name, dt.date.fromisoformat(first_day)
+
+
+def _count(text: str) -> tuple[str, int]:
+    """NAME:N."""
+    name, _, number = text.rpartition(":")
+    return name, int(number)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -76,24 +110,112 @@ def main(argv: list[str] | None = None) -> None:
         default="missing",
         help="what days before a series' first day look like",
     )
+    parser.add_argument(
+        "--event",
+        action="append",
+        type=_named_day,
+        default=[],
+        metavar="NAME:FIRST_DAY",
+        help="a custom event and its first day of data; repeat for more",
+    )
+    parser.add_argument(
+        "--product",
+        action="append",
+        type=_named_day,
+        default=[],
+        metavar="ID:FIRST_DAY",
+        help="a product and its first day of data; repeat for more",
+    )
+    parser.add_argument(
+        "--segment",
+        action="append",
+        type=_segment,
+        default=[],
+        metavar="ID:NAME:FIRST_DAY",
+        help="a segment (analytics tracking on) and its first day; repeat for more",
+    )
+    parser.add_argument(
+        "--untracked-segment",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a --segment whose analytics tracking is off (its series is refused)",
+    )
+    parser.add_argument(
+        "--deleted",
+        action="append",
+        default=[],
+        metavar="VALUE",
+        help="an event, product or segment still listed whose series is refused",
+    )
+    parser.add_argument(
+        "--page-size",
+        action="append",
+        type=_count,
+        default=[],
+        metavar="KIND:N",
+        help=f"items a page of a list ({', '.join(KINDS)})",
+    )
+    others = sorted(set(DEFAULT_POOLS) - {"default"})
+    parser.add_argument(
+        "--pool-limit",
+        action="append",
+        type=_count,
+        default=[],
+        metavar="POOL:N",
+        help=f"requests per period of a pool ({', '.join(others)}); default pool: --rate-limit",
+    )
+    parser.add_argument(
+        "--pool-period",
+        action="append",
+        type=_count,
+        default=[],
+        metavar="POOL:SECONDS",
+        help="a pool's period; default pool: --rate-period",
+    )
+    parser.add_argument(
+        "--hourly-time-format",
+        choices=HOURLY_TIME_FORMATS,
+        default="offset",
+        help="how unit=hour points write `time`: in the workspace zone with its offset, "
+        "in UTC with Z, or in the workspace zone without an offset",
+    )
     parser.add_argument("--url-file", type=Path)
     args = parser.parse_args(argv)
+    untracked = set(args.untracked_segment)
+    segments = {
+        segment_id: Segment(name, first_day, analytics_tracking_enabled=segment_id not in untracked)
+        for segment_id, name, first_day in args.segment
+    }
+    if untracked - set(segments):
+        parser.error(f"--untracked-segment names no --segment: {sorted(untracked - set(segments))}")
 
-    emulator = BrazeEmulator(
-        api_key=args.api_key,
-        apps=dict(args.app),
-        workspace_tz=args.workspace_tz,
-        today=args.today,
-        latency=args.latency,
-        latency_jitter=args.latency_jitter,
-        rate_limit=args.rate_limit,
-        rate_period=args.rate_period,
-        lowercase_headers=args.lowercase_headers,
-        has_permission=not args.no_permission,
-        permissions=args.permission,
-        pre_history=args.pre_history,
-        port=args.port,
-    ).start()
+    try:
+        emulator = BrazeEmulator(
+            api_key=args.api_key,
+            apps=dict(args.app),
+            workspace_tz=args.workspace_tz,
+            today=args.today,
+            latency=args.latency,
+            latency_jitter=args.latency_jitter,
+            rate_limit=args.rate_limit,
+            rate_period=args.rate_period,
+            lowercase_headers=args.lowercase_headers,
+            has_permission=not args.no_permission,
+            permissions=args.permission,
+            pre_history=args.pre_history,
+            port=args.port,
+            events=dict(args.event),
+            products=dict(args.product),
+            segments=segments,
+            deleted=args.deleted,
+            page_sizes=dict(args.page_size) or None,
+            pool_limits=dict(args.pool_limit) or None,
+            pool_periods=dict(args.pool_period) or None,
+            hourly_time_format=args.hourly_time_format,
+        ).start()
+    except ValueError as error:  # e.g. a --deleted value that is nothing
+        parser.error(str(error))
     if args.url_file:
         args.url_file.write_text(emulator.url + "\n")
     print(f"Braze emulator listening on {emulator.url}", flush=True)

@@ -1,0 +1,55 @@
+"""Instants, days and hours: parsing `ending_at`, UTC hours, and how an hour is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+UTC = dt.timezone.utc
+HOUR = dt.timedelta(hours=1)
+#: How an hourly point's `time` is written: the hour in the workspace zone with its offset
+#: (2024-03-10T01:00:00-05:00), in UTC (2024-03-10T06:00:00Z), or in the workspace zone
+#: without an offset (2024-03-10T01:00:00: ambiguous on the night clocks go back).
+HOURLY_TIME_FORMATS = ("offset", "utc", "naive")
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """ISO-8601 instant; 'Z' accepted on every Python; a bare date is midnight UTC."""
+    if len(text) == 10:
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), UTC)
+    parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def floor_hour(instant: dt.datetime) -> dt.datetime:
+    """The UTC hour containing an aware instant (a naive one is taken as UTC)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def utc_hours(first: dt.datetime, last: dt.datetime) -> Iterator[dt.datetime]:
+    """Every UTC hour from the one containing `first` to the one containing `last`."""
+    hour, end = floor_hour(first), floor_hour(last)
+    while hour <= end:
+        yield hour
+        hour += HOUR  # on UTC instants: every hour exactly once, whatever the zone does
+
+
+def midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """The UTC instant a day starts in a zone."""
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(UTC)
+
+
+def utc_key(hour: dt.datetime) -> str:
+    return hour.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hour_text(hour: dt.datetime, zone: ZoneInfo, time_format: str) -> str:
+    if time_format == "utc":
+        return utc_key(hour)
+    local = hour.astimezone(zone)
+    if time_format == "naive":
+        return local.replace(tzinfo=None).isoformat()
+    return local.isoformat()

@@ -1,0 +1,124 @@
+"""The endpoints the emulator serves: path, stream name, permission, pool and parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WORKSPACE = "_workspace"  # how the log names the workspace-wide series (no app_id sent)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint. `stream` names it in the request log (hourly series: `<stream>_hourly`).
+
+    base, spread: a KPI series' values are base + something below `spread`.
+    kind: "series" (rows under `data`) or "list" (names or objects under `key`).
+    field_name: the value field of a series row (empty: the stream's name).
+    dimension: the query parameter naming the event, product or segment asked for;
+    dimension_kind: which dimension it names ("events", "products", "segments").
+    units: the values `unit` accepts (empty: `unit` is not a parameter of this endpoint).
+    app_id: whether `app_id` is a parameter of this endpoint.
+    """
+
+    stream: str
+    path: str
+    permission: str
+    base: int = 0
+    spread: int = 0
+    pool: str = "default"
+    kind: str = "series"
+    key: str = "data"
+    field_name: str = ""
+    dimension: str | None = None
+    dimension_kind: str | None = None
+    dimension_required: bool = False
+    units: tuple[str, ...] = ()
+    app_id: bool = True
+
+    @property
+    def value_field(self) -> str:
+        return self.field_name or self.stream
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind == "list"
+
+
+KPI_ENDPOINTS = (
+    Endpoint("dau", "/kpi/dau/data_series", "kpi.dau.data_series", 1000, 9000),
+    Endpoint("mau", "/kpi/mau/data_series", "kpi.mau.data_series", 20_000, 30_000),
+    Endpoint("new_users", "/kpi/new_users/data_series", "kpi.new_users.data_series", 20, 500),
+    Endpoint("uninstalls", "/kpi/uninstalls/data_series", "kpi.uninstalls.data_series", 5, 200),
+    Endpoint(
+        "sessions",
+        "/sessions/data_series",
+        "sessions.data_series",
+        2000,
+        40_000,
+        units=("day", "hour"),
+    ),
+)
+ANALYTICS_ENDPOINTS = (
+    Endpoint("events", "/events/list", "events.list", pool="lists", kind="list", key="events"),
+    Endpoint(
+        "event_counts",
+        "/events/data_series",
+        "events.data_series",
+        field_name="count",
+        dimension="event",
+        dimension_kind="events",
+        dimension_required=True,
+        units=("day", "hour"),
+    ),
+    Endpoint(
+        "products",
+        "/purchases/product_list",
+        "purchases.product_list",
+        pool="lists",
+        kind="list",
+        key="products",
+    ),
+    Endpoint(
+        "purchase_quantity",
+        "/purchases/quantity_series",
+        "purchases.quantity_series",
+        pool="purchases",
+        field_name="purchase_quantity",
+        dimension="product",
+        dimension_kind="products",
+        units=("day", "hour"),
+    ),
+    Endpoint(
+        "purchase_revenue",
+        "/purchases/revenue_series",
+        "purchases.revenue_series",
+        pool="purchases",
+        field_name="revenue",
+        dimension="product",
+        dimension_kind="products",
+        units=("day", "hour"),
+    ),
+    Endpoint("segments", "/segments/list", "segments.list", kind="list", key="segments"),
+    Endpoint(
+        "segment_sizes",
+        "/segments/data_series",
+        "segments.data_series",
+        field_name="size",
+        dimension="segment_id",
+        dimension_kind="segments",
+        dimension_required=True,
+        app_id=False,
+    ),
+)
+ENDPOINTS = KPI_ENDPOINTS + ANALYTICS_ENDPOINTS
+BY_PATH = {e.path: e for e in ENDPOINTS}
+BY_STREAM = {e.stream: e for e in ENDPOINTS}
+#: The five KPI streams (the tap's original ones), in their historical order.
+STREAMS = tuple(e.stream for e in KPI_ENDPOINTS)
+#: Every stream of a daily series, KPI and analytics.
+SERIES_STREAMS = tuple(e.stream for e in ENDPOINTS if not e.is_list)
+#: The list endpoints' streams.
+LIST_STREAMS = tuple(e.stream for e in ENDPOINTS if e.is_list)
+ALL_PERMISSIONS = frozenset(e.permission for e in ENDPOINTS)
+DAU_PATH = BY_STREAM["dau"].path
+HOURLY_SUFFIX = "_hourly"  # `unit=hour` requests log as e.g. "sessions_hourly"
