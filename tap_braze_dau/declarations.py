@@ -1,10 +1,16 @@
 """What a stream is, as data: the machinery (plan/, braze/, singer/) reads these.
 
-A stream is one `StreamDeclaration`: the Braze endpoint it reads (`Endpoint`), what one
-of its series is (its `Dimension`s: an app; an app and an event; a segment; ...), and the
-value fields of its records (`Value`). From these follow the record schema, the key, the
-partitions, the requests and their checks. Every stream the tap offers is declared in
-`tap_braze_dau/streams.py`.
+Two kinds of stream:
+- a series stream is one `StreamDeclaration`: the Braze endpoint it reads (`Endpoint`),
+  what one of its series is (its `Dimension`s: an app; an event and an app; a segment;
+  ...), and the value field of its records (`Value`). From these follow the record
+  schema, the key, the partitions, the requests and their checks;
+- a list stream is one `ListDeclaration`: a paged list endpoint (events, products,
+  segments), read whole on every run (full table), whose items are records and give the
+  values of a dimension (`Dimension.listed_by`).
+
+Every stream the tap offers is declared in `tap_braze_dau/streams.py`; Braze's rate-limit
+pools in `POOLS` here.
 """
 
 from __future__ import annotations
@@ -18,10 +24,34 @@ from singer_sdk import typing as th
 
 Unit = Literal["day", "hour"]
 ValueKind = Literal["integer", "number"]
+ColumnKind = Literal["string", "boolean", "string_list"]
 
-#: Pools of Braze's hourly rate limits (each answer's X-RateLimit-* headers describe the
-#: pool of the endpoint that answered).
+
+@dataclass(frozen=True)
+class Pool:
+    """One of Braze's rate-limit pools, as documented: `limit` requests per
+    `period_seconds`. Each answer's X-RateLimit-* headers describe the pool of the endpoint
+    that answered; the tap paces itself on those, and uses these figures only to say, before
+    a run, how long its requests take at least."""
+
+    name: str
+    limit: int
+    period_seconds: int
+    description: str
+
+
 DEFAULT_POOL = "default"
+POOLS: Mapping[str, Pool] = MappingProxyType(
+    {
+        pool.name: pool
+        for pool in (
+            Pool(DEFAULT_POOL, 250_000, 3600, "the KPIs, sessions, events and segments"),
+            Pool("lists", 1_000, 3600, "/events/list and /purchases/product_list"),
+            Pool("purchases", 1_000, 3600, "/purchases/quantity_series and revenue_series"),
+            Pool("campaign_series", 50_000, 60, "/campaigns/data_series"),
+        )
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -31,7 +61,8 @@ class Endpoint:
     `params` are sent with every request besides `length`, `ending_at` and the series'
     dimensions (sessions: `unit=day`, so that Braze never answers with hourly points).
     `max_window` is the largest `length` Braze accepts, counted in `unit`s; `pool` the
-    rate-limit pool Braze counts the endpoint in.
+    rate-limit pool Braze counts the endpoint in; `answer_field` the key of the answer's
+    list (`data` for a series, `events` for /events/list, ...).
     """
 
     path: str
@@ -40,6 +71,7 @@ class Endpoint:
     max_window: int = 100
     unit: Unit = "day"
     pool: str = DEFAULT_POOL
+    answer_field: str = "data"
 
 
 @dataclass(frozen=True)
@@ -58,12 +90,25 @@ class Value:
 class Dimension:
     """One coordinate of a series: a key column of the records and a context key of the
     partition, sent to Braze as `param` (not at all for `all_value`: the whole workspace,
-    every product, ...). Key columns are never null, hence a marker value."""
+    every product, ...). Key columns are never null, hence a marker value.
+
+    Its values are the apps (`APP`: `app_ids` and the workspace), or those the setting
+    `setting` names, or, when it is unset, those the list stream `listed_by` returns at
+    the start of the run; a listed dimension with an `all_value` also has that series.
+    Braze refuses a series of a listed value deleted since (`refusable`): that series is
+    skipped with a warning, the run goes on.
+    """
 
     column: str
     param: str
     description: str
     all_value: str | None = None
+    listed_by: str | None = None
+    setting: str | None = None
+
+    @property
+    def refusable(self) -> bool:
+        return self.listed_by is not None
 
     def query_value(self, value: str) -> str | None:
         """What to send as `param` for the series `value`; None: send nothing."""
@@ -132,6 +177,10 @@ class StreamDeclaration:
     def key_columns(self) -> tuple[str, ...]:
         return (*(d.column for d in self.dimensions), "time")
 
+    @property
+    def hourly(self) -> bool:
+        return self.endpoint.unit == "hour"
+
     def schema(self) -> dict[str, Any]:
         """The record schema: the dimensions, the day, the values; all required."""
         unit_text = (
@@ -150,4 +199,64 @@ class StreamDeclaration:
                 th.Property(v.name, v.schema_type(), required=True, description=v.description)
                 for v in self.values
             ),
+        ).to_dict()
+
+
+@dataclass(frozen=True)
+class Column:
+    """A field of a list stream's records: `name` in the record, `braze_name` in Braze's
+    item (an item that is a plain string is the first column)."""
+
+    name: str
+    description: str
+    kind: ColumnKind = "string"
+    braze_name: str = ""
+
+    @property
+    def source(self) -> str:
+        return self.braze_name or self.name
+
+    def schema_type(self) -> th.JSONTypeHelper[Any] | type[th.JSONTypeHelper[Any]]:
+        if self.kind == "boolean":
+            return th.BooleanType
+        if self.kind == "string_list":
+            return th.ArrayType(th.StringType)
+        return th.StringType
+
+
+@dataclass(frozen=True)
+class ListDeclaration:
+    """A paged list (`page` from 0) whose items are the records of a full-table stream.
+
+    `page_size` is Braze's documented page size (a shorter page is the last one); None
+    where it is undocumented (then the list ends at an empty page, or at one shorter than
+    the pages before). Items are strings (`columns` is then the one key column) or objects
+    (one column per field). `series_when` names a boolean column an item needs to have a
+    series (segments: analytics tracking enabled).
+    """
+
+    name: str
+    endpoint: Endpoint
+    columns: tuple[Column, ...]
+    page_size: int | None = None
+    series_when: str | None = None
+    selected_by_default: bool = False
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return (self.columns[0].name,)
+
+    @property
+    def items_are_strings(self) -> bool:
+        return len(self.columns) == 1
+
+    def schema(self) -> dict[str, Any]:
+        key = self.key_columns[0]
+        return th.PropertiesList(
+            *(
+                th.Property(
+                    c.name, c.schema_type(), required=c.name == key, description=c.description
+                )
+                for c in self.columns
+            )
         ).to_dict()

@@ -14,6 +14,7 @@ Exception
 │   internal signals: raised and caught inside braze/, never shown as they are
 ├── TransientError                        one attempt failed; retried with backoff
 ├── RateLimitedError                      429; retried once the pool's window resets
+├── PoolHeld                              a job's pool is held: run another job first
 └── FetchCancelled                        the run is stopping; pending requests give up
 ```
 
@@ -40,7 +41,13 @@ class BrazePermissionError(BrazeFatalError):
 
 
 class BrazeRequestError(BrazeFatalError):
-    """400, 404 and other 4xx: the request itself is wrong."""
+    """400, 404 and other 4xx: the request itself is wrong. `status` is the HTTP status
+    (0 for a redirect refused), `braze_says` Braze's own message (both redacted)."""
+
+    def __init__(self, message: str, *, status: int = 0, braze_says: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.braze_says = braze_says
 
 
 class BrazeDataError(BrazeFatalError):
@@ -71,6 +78,11 @@ class RateLimitedError(Exception):
         super().__init__(f"HTTP 429 rate limited ({source})")
         self.source = source
         self.resume_at = resume_at
+
+
+class PoolHeld(Exception):
+    """The job's pool is held (a 429, or the reserve) before its first request was sent:
+    the fetcher puts it back and runs a job of another pool meanwhile."""
 
 
 class FetchCancelled(Exception):

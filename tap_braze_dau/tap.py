@@ -20,14 +20,18 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
-from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
+from tap_braze_dau.braze.client import BrazeClient
+from tap_braze_dau.braze.rate_limits import RateLimitPools
+from tap_braze_dau.declarations import APP, Dimension, SeriesKey, StreamDeclaration
 from tap_braze_dau.errors import BrazeFatalError
 from tap_braze_dau.plan.bookmarks import bookmarks_of
 from tap_braze_dau.plan.checkpoints import Checkpoints
+from tap_braze_dau.plan.listings import Listings
 from tap_braze_dau.plan.run import SyncRun
-from tap_braze_dau.plan.windows import today_in
+from tap_braze_dau.plan.series import series_keys
 from tap_braze_dau.redaction import redact
 from tap_braze_dau.singer.connection_test import check_connection
+from tap_braze_dau.singer.list_stream import ListStream
 from tap_braze_dau.singer.sdk_hooks import SdkTap
 from tap_braze_dau.singer.settings import (
     Settings,
@@ -38,12 +42,13 @@ from tap_braze_dau.singer.settings import (
     validate_settings,
 )
 from tap_braze_dau.singer.stream import SeriesStream
-from tap_braze_dau.streams import STREAMS
+from tap_braze_dau.streams import LISTS, LISTS_BY_NAME, STREAMS
 
 
 class TapBrazeDau(SdkTap):
-    """Singer tap for Braze's KPI data series: daily and monthly active users, new users,
-    uninstalls and sessions, per app and for the whole workspace."""
+    """Singer tap for Braze's analytics series: daily and monthly active users, new users,
+    uninstalls, sessions (daily and hourly), custom events, purchases and segment sizes,
+    per app and for the whole workspace, and the lists of events, products and segments."""
 
     name = "tap-braze-dau"
 
@@ -101,8 +106,7 @@ class TapBrazeDau(SdkTap):
     @override
     def load_state(self, state: dict[str, Any]) -> None:
         """The SDK's loading, plus every bookmark read up front for the run's plan."""
-        columns = {stream.name: tuple(d.column for d in stream.dimensions) for stream in STREAMS}
-        self._bookmarks = bookmarks_of(state, columns)
+        self._bookmarks = bookmarks_of(state, STREAMS)
         super().load_state(state)
 
     @cached_property
@@ -122,8 +126,8 @@ class TapBrazeDau(SdkTap):
     # -- streams -----------------------------------------------------------------------------
 
     @override
-    def discover_streams(self) -> list[SeriesStream]:
-        return [
+    def discover_streams(self) -> list[SeriesStream | ListStream]:
+        series: list[SeriesStream | ListStream] = [
             SeriesStream(
                 self,
                 declaration,
@@ -133,10 +137,45 @@ class TapBrazeDau(SdkTap):
             )
             for declaration in STREAMS
         ]
+        lists = [
+            ListStream(
+                self,
+                declaration,
+                listings=lambda: self.listings,
+                checkpoint=lambda: self.checkpoints.write_now(),
+            )
+            for declaration in LISTS
+        ]
+        return series + lists
 
     def series_of(self, stream: StreamDeclaration) -> list[SeriesKey]:
-        """Every series of `stream`, in sync order: one per app, the workspace last."""
-        return [SeriesKey.of(stream.name, app_id=app_id) for app_id in self.settings.series]
+        """Every series of `stream`, in sync order: per value of its first dimension (an
+        event, a product, every product last), one per app, the workspace last."""
+        return series_keys(stream, lambda dimension: self.values_of(dimension, stream))
+
+    def values_of(self, dimension: Dimension, stream: StreamDeclaration) -> list[str]:
+        """The values of one dimension of `stream` in this run (see `Dimension`)."""
+        if dimension == APP:
+            return self.settings.series
+        named = self.settings.named(dimension.setting) if dimension.setting else ()
+        if named:
+            values = list(named)
+        else:
+            assert dimension.listed_by is not None, dimension
+            listed = LISTS_BY_NAME[dimension.listed_by]
+            values = list(self.listings.values(listed, for_stream=stream.name))
+        return values if dimension.all_value is None else [*values, dimension.all_value]
+
+    @cached_property
+    def pools(self) -> RateLimitPools:
+        """The run's rate-limit gates, one per pool, shared by every request."""
+        return RateLimitPools()
+
+    @cached_property
+    def listings(self) -> Listings:
+        """The run's lists of events, products and segments, each read at most once."""
+        client = BrazeClient(self.settings.client_options, logger=self.logger, pools=self.pools)
+        return Listings(lambda: client, self.logger)
 
     def sync_order(self) -> Sequence[tuple[SeriesKey, StreamDeclaration]]:
         """Every series a sync would sync, in the SDK's order: the selected streams as it
@@ -148,10 +187,9 @@ class TapBrazeDau(SdkTap):
             for key in stream.series()
         ]
 
-    def last_day(self) -> dt.date:
-        """The day every series ends on: end_date, or today in the configured zone."""
-        settings = self.settings
-        return settings.end_date or today_in(settings.zone, dt.datetime.now(dt.timezone.utc))
+    @staticmethod
+    def now() -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
 
     @cached_property
     def sync_run(self) -> SyncRun:
@@ -163,7 +201,8 @@ class TapBrazeDau(SdkTap):
             parallel=settings.max_parallel_requests,
             order=self.sync_order,
             bookmarks=self._bookmarks,
-            last_day=self.last_day,
+            now=self.now,
+            pools=self.pools,
         )
 
     # -- command line ------------------------------------------------------------------------
@@ -211,7 +250,7 @@ class TapBrazeDau(SdkTap):
                 parse_env_config=bool(config and config.parse_env),
                 validate_config=True,
             )
-            passed = check_connection(tap.sync_order(), tap.settings, tap.last_day(), tap.logger)
+            passed = check_connection(tap.sync_order(), tap.settings, tap.now(), tap.logger)
         except ConfigValidationError as exc:
             for error in exc.errors:
                 cls.logger.error(error)

@@ -16,14 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from braze_emulator import WORKSPACE, BrazeEmulator
-from tap_braze_dau.streams import STREAMS
+from tap_braze_dau.declarations import APP
+from tap_braze_dau.streams import BY_NAME, LISTS, STREAMS
 
 #: A key that is easy to find in any output: no test may ever see it printed.
 API_KEY = "sk-test-9f8e7d6c5b4a-DO-NOT-LEAK"
 TAP = [sys.executable, "-m", "tap_braze_dau"]
 ROOT = Path(__file__).resolve().parent.parent
 #: Every stream the tap declares, in the order the SDK syncs them (by name).
-ALL_STREAMS = tuple(sorted(stream.name for stream in STREAMS))
+ALL_STREAMS = tuple(sorted([s.name for s in STREAMS] + [s.name for s in LISTS]))
+#: The daily series streams with one series per app (the KPIs' shape), by name.
+KPI_STREAMS = tuple(sorted(s.name for s in STREAMS if s.dimensions == (APP,) and not s.hourly))
 
 
 @dataclass
@@ -166,16 +169,32 @@ def all_bookmarks(state: dict[str, Any]) -> dict[tuple[str, str], str]:
     }
 
 
+def series_bookmarks(state: dict[str, Any]) -> dict[tuple[str, tuple[str, ...]], str]:
+    """{(stream, dimension values): bookmark} of every series stream in a STATE value."""
+    found = {}
+    for stream, stream_state in state.get("bookmarks", {}).items():
+        if stream not in BY_NAME:
+            continue
+        columns = [d.column for d in BY_NAME[stream].dimensions]
+        for partition in stream_state.get("partitions", []):
+            if partition.get("replication_key_value"):
+                values = tuple(partition["context"][column] for column in columns)
+                found[(stream, values)] = partition["replication_key_value"]
+    return found
+
+
 def assert_states_claim_only_emitted(run: TapRun) -> None:
     """Every STATE of a run started without state claims, for each series of each stream,
-    exactly the latest day emitted so far: never a day that was not emitted."""
-    emitted: dict[tuple[str, str], set[str]] = {}
+    exactly the latest day (hour) emitted so far: never one that was not emitted."""
+    emitted: dict[tuple[str, tuple[str, ...]], set[str]] = {}
     for message in run.messages:
-        if message["type"] == "RECORD":
-            key = (message["stream"], message["record"]["app_id"])
-            emitted.setdefault(key, set()).add(message["record"]["time"])
+        if message["type"] == "RECORD" and message["stream"] in BY_NAME:
+            columns = [d.column for d in BY_NAME[message["stream"]].dimensions]
+            record = message["record"]
+            key = (message["stream"], tuple(record[column] for column in columns))
+            emitted.setdefault(key, set()).add(record["time"])
         elif message["type"] == "STATE":
-            for key, claimed in all_bookmarks(message["value"]).items():
+            for key, claimed in series_bookmarks(message["value"]).items():
                 assert claimed in emitted.get(key, set()), f"STATE claims {key} {claimed}"
                 assert claimed == max(emitted[key])
 
@@ -209,6 +228,10 @@ DOCUMENTED_SETTINGS = (
     "retry_wait_seconds",
     "max_parallel_requests",
     "user_agent",
+    "event_names",
+    "product_ids",
+    "segment_ids",
+    "rate_limit_reserve",
 )
 
 
@@ -231,6 +254,7 @@ __all__ = [
     "ALL_STREAMS",
     "API_KEY",
     "DOCUMENTED_SETTINGS",
+    "KPI_STREAMS",
     "ROOT",
     "TAP",
     "WORKSPACE",

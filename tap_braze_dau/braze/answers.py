@@ -75,8 +75,11 @@ def braze_message(answer: Answer, secret: str) -> str:
     return redact(text, secret) if text else (answer.reason or "(empty body)")
 
 
-def data_of(answer: Answer, asked: Asked, *, now: float, fallback_wait: float) -> list[object]:
-    """The `data` list of a successful answer, or the error the answer amounts to."""
+def data_of(
+    answer: Answer, asked: Asked, *, now: float, fallback_wait: float, field: str = "data"
+) -> list[object]:
+    """The `data` list (or the list under `field`: `events` for /events/list, ...) of a
+    successful answer, or the error the answer amounts to."""
     status = answer.status
     if status == 429:
         raise rate_limited(answer.headers, now, fallback_wait)
@@ -98,9 +101,9 @@ def data_of(answer: Answer, asked: Asked, *, now: float, fallback_wait: float) -
     if body.get("message") != "success":
         message = redact(shown(body.get("message")), asked.secret)
         raise TransientError(f"HTTP {status} but message {message} instead of 'success'")
-    data = body.get("data")
+    data = body.get(field)
     if not isinstance(data, list):
-        raise TransientError(f"HTTP {status} without a 'data' list (got {type(data).__name__})")
+        raise TransientError(f"HTTP {status} without a {field!r} list (got {type(data).__name__})")
     return data
 
 
@@ -122,7 +125,11 @@ def fatal_error(answer: Answer, asked: Asked) -> BrazeFatalError:
             f"Or stop syncing '{asked.stream}': deselect it in the catalog (with "
             f"Meltano: meltano select tap-braze-dau --rm {asked.stream} '*')."
         )
-    return BrazeRequestError(f"Braze answered HTTP {status} to {asked.description}: {braze_says}")
+    return BrazeRequestError(
+        f"Braze answered HTTP {status} to {asked.description}: {braze_says}",
+        status=status,
+        braze_says=braze_says,
+    )
 
 
 def redirected(answer: Answer, asked: Asked) -> BrazeRequestError:

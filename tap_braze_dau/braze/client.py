@@ -5,6 +5,7 @@ One client serves every stream of a run:
   in one place (`answers`);
 - a 429 pauses every request of the endpoint's pool until `X-RateLimit-Reset`
   (`rate_limits`), then retries; those waits do not use up `max_retries`;
+- a pool down to `rate_limit_reserve` is paused the same way, before any 429;
 - 5xx, timeouts, dropped connections and broken bodies are retried with exponential
   backoff and jitter, then fatal;
 - 4xx are fatal at once, with a message that says what to fix.
@@ -15,6 +16,7 @@ key only ever travels in the Authorization header and is scrubbed from every mes
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import threading
@@ -29,11 +31,12 @@ import requests
 from tap_braze_dau import __version__
 from tap_braze_dau.braze import transport
 from tap_braze_dau.braze.answers import Asked, data_of
-from tap_braze_dau.braze.rate_limits import RateLimitPools
+from tap_braze_dau.braze.rate_limits import RateLimitPools, quota_of
 from tap_braze_dau.declarations import Endpoint
 from tap_braze_dau.errors import (
     BrazeUnavailableError,
     FetchCancelled,
+    PoolHeld,
     RateLimitedError,
     TransientError,
 )
@@ -55,6 +58,8 @@ class ClientOptions:
     max_retries: int
     retry_wait_seconds: float
     user_agent: str | None = None
+    #: Share of each pool's limit left to the workspace's other API clients.
+    rate_limit_reserve: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,14 @@ class BrazeClient:
 
     # -- one request, with retries ---------------------------------------------------------
 
-    def fetch(self, request: Request) -> list[object]:
-        """The `data` list Braze answers to `request`, or the tap's own error."""
+    def fetch(self, request: Request, *, defer_if_held: bool = False) -> list[object]:
+        """The `data` list Braze answers to `request`, or the tap's own error.
+
+        `defer_if_held`: raise `PoolHeld` instead of waiting when the request's pool is
+        held before anything was sent (the caller has other work to do meanwhile).
+        """
+        if defer_if_held and self._pools.gate(request.endpoint.pool).seconds_remaining() > 0:
+            raise PoolHeld(request.endpoint.pool)
         what = request.description
         asked = Asked(
             request.stream,
@@ -182,11 +193,17 @@ class BrazeClient:
             raise FetchCancelled(asked.description)
         url = self._options.api_url + request.endpoint.path
         try:
+            self._pools.count_sent(request.endpoint.pool)
             answer = transport.get(
                 self._session(), url, request.params, timeout=self._options.request_timeout
             )
+            self._pace(request.endpoint.pool, answer.headers)
             return data_of(
-                answer, asked, now=time.time(), fallback_wait=self._options.retry_wait_seconds
+                answer,
+                asked,
+                now=time.time(),
+                fallback_wait=self._options.retry_wait_seconds,
+                field=request.endpoint.answer_field,
             )
         except TransientError as exc:
             raise TransientError(self.redact(str(exc))) from None
@@ -200,6 +217,28 @@ class BrazeClient:
                 exc.source,
             )
             raise
+
+    def _pace(self, pool: str, headers: Mapping[str, str]) -> None:
+        """Hold the pool once it is down to the reserve; say so once per hold."""
+        now = time.time()
+        quota = quota_of(headers, now)
+        if quota is None:
+            return
+        reserve = self._options.rate_limit_reserve
+        until = self._pools.gate(pool).pace(quota, reserve)
+        if until is not None:
+            at = dt.datetime.fromtimestamp(until, dt.timezone.utc)
+            self._logger.info(
+                "Rate-limit pool '%s' is down to %d of its %d requests, the %g%% left to "
+                "the workspace's other API clients (rate_limit_reserve); sending it "
+                "nothing more until %s UTC (%.0f s)",
+                pool,
+                quota.remaining,
+                quota.limit,
+                reserve * 100,
+                at.strftime("%Y-%m-%d %H:%M:%S"),
+                max(0.0, until - now),
+            )
 
     def redact(self, text: str) -> str:
         """`text` without the API key."""

@@ -5,6 +5,12 @@ Braze counts its endpoints in hourly pools (`Endpoint.pool`); every answer's
 `X-RateLimit-Reset` (UTC epoch seconds) and nothing else: `rate_limited` turns it into the
 instant to resume, and a `RateLimitGate` holds back every request of the pool until then.
 Waiting out a rate limit is normal operation, so it never uses up `max_retries`.
+
+Pacing (`rate_limit_reserve`): the workspace's other API clients share these pools, so a
+nightly job must never be the reason they get 429s. Every answer's `X-RateLimit-Remaining`
+is read (`Quota`); once it is down to the reserve (a share of `X-RateLimit-Limit`), the
+pool's gate holds every request until `X-RateLimit-Reset`. Requests already in flight
+still land, so the pool goes below the reserve by at most `max_parallel_requests`.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import datetime as dt
 import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from tap_braze_dau.errors import RateLimitedError
 
@@ -56,18 +64,73 @@ def rate_limited(headers: Mapping[str, str], now: float, fallback_wait: float) -
     return RateLimitedError(source, resume_at=resume)
 
 
+#: Without a usable X-RateLimit-Reset, a pool at its reserve is asked again after this.
+RESERVE_FALLBACK_WAIT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What an answer's `X-RateLimit-*` headers say of its pool."""
+
+    limit: int
+    remaining: int
+    reset: float | None
+
+    def at_reserve(self, reserve: float) -> bool:
+        """True once `remaining` is down to `reserve` (a share) of the limit."""
+        return self.remaining <= reserve * self.limit
+
+
+def _whole(value: str | None) -> int | None:
+    try:
+        number = float(value.strip()) if value is not None else math.nan
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and number >= 0 else None
+
+
+def quota_of(headers: Mapping[str, str], now: float) -> Quota | None:
+    """The pool's quota from an answer's headers; None when they do not say it."""
+    limit = _whole(headers.get("X-RateLimit-Limit"))
+    remaining = _whole(headers.get("X-RateLimit-Remaining"))
+    if limit is None or remaining is None or limit == 0:
+        return None
+    return Quota(limit, remaining, parse_reset(headers.get("X-RateLimit-Reset"), now))
+
+
 class RateLimitGate:
-    """Shared by every request of a run: while Braze says to wait, nobody sends."""
+    """Shared by every request of a run to one pool: while Braze says to wait, or while
+    the pool is down to the reserve, nobody sends."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._open_at = 0.0
+        self._reserve_until = 0.0
 
     def hold_until(self, instant: float) -> None:
         """Let no request start before `instant` (epoch seconds)."""
         with self._lock:
             self._open_at = max(self._open_at, instant)
+
+    def pace(self, quota: Quota, reserve: float) -> float | None:
+        """Hold the pool until its reset when `quota` is at the reserve. Returns the
+        instant held until when this starts a new hold (to say so once), else None."""
+        if not quota.at_reserve(reserve):
+            return None
+        now = self._clock()
+        if quota.reset is None:
+            until = now + RESERVE_FALLBACK_WAIT_SECONDS
+        else:
+            until = min(quota.reset, now + MAX_RATE_LIMIT_WAIT_SECONDS)
+            until += RATE_LIMIT_MARGIN_SECONDS
+        if until <= now:
+            return None  # an answer from before the reset, read after it
+        with self._lock:
+            new = self._reserve_until <= now
+            self._reserve_until = max(self._reserve_until, until)
+            self._open_at = max(self._open_at, until)
+        return until if new else None
 
     def seconds_remaining(self) -> float:
         with self._lock:
@@ -87,6 +150,7 @@ class RateLimitPools:
         self._clock = clock
         self._lock = threading.Lock()
         self._gates: dict[str, RateLimitGate] = {}
+        self._sent: Counter[str] = Counter()
 
     def gate(self, pool: str) -> RateLimitGate:
         with self._lock:
@@ -94,3 +158,12 @@ class RateLimitPools:
             if gate is None:
                 gate = self._gates[pool] = RateLimitGate(self._clock)
             return gate
+
+    def count_sent(self, pool: str) -> None:
+        with self._lock:
+            self._sent[pool] += 1
+
+    def sent(self) -> dict[str, int]:
+        """Requests sent so far, per pool (for the progress log)."""
+        with self._lock:
+            return dict(self._sent)

@@ -4,7 +4,8 @@ The run plans the requests of every series before the SDK reaches them, so it ne
 bookmark at the start. They come from the state in the SDK's standard partitioned form:
 `{"bookmarks": {"<stream>": {"partitions": [{"context": {"app_id": "ios"},
 "replication_key": "time", "replication_key_value": "2024-12-31"}, ...]}}}`; a context
-holds every dimension of the series (`{"event": "login", "app_id": "ios"}`).
+holds every dimension of the series (`{"event": "login", "app_id": "ios"}`); an hourly
+stream's value is an hour (`2024-12-31T23:00:00Z`).
 A bookmark the tap cannot read stops it with a message naming it: resuming from a guess
 could skip days.
 """
@@ -12,12 +13,12 @@ could skip days.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tap_braze_dau.declarations import SeriesKey
+from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
 from tap_braze_dau.errors import StateError
-from tap_braze_dau.plan.windows import parse_date
+from tap_braze_dau.plan.windows import parse_date, parse_hour
 from tap_braze_dau.redaction import shown
 
 
@@ -33,13 +34,14 @@ def _partitions(stream: str, stream_state: object) -> list[Any]:
 
 
 def bookmarks_of(
-    state: Mapping[str, Any], streams: Mapping[str, tuple[str, ...]]
+    state: Mapping[str, Any], declarations: Iterable[StreamDeclaration]
 ) -> dict[SeriesKey, dt.date]:
-    """{series: bookmarked day} for the partitions of `streams` in `state`.
-
-    `streams` maps each stream's name to its dimension columns, in order. Partitions of
-    other streams, and entries without a bookmark yet, are left alone.
+    """{series: bookmarked day (hour)} for the partitions of the streams `declarations`
+    declare in `state`. Partitions of other streams, and entries without a bookmark yet,
+    are left alone.
     """
+    streams = {d.name: tuple(dim.column for dim in d.dimensions) for d in declarations}
+    hourly = {d.name for d in declarations if d.hourly}
     bookmarks = state.get("bookmarks", {})
     if not isinstance(bookmarks, Mapping):
         msg = f"state: 'bookmarks' must be an object, got {shown(bookmarks)}"
@@ -54,7 +56,7 @@ def bookmarks_of(
             if value is None:
                 continue
             try:
-                found[key] = parse_date(value)
+                found[key] = parse_hour(value) if stream in hourly else parse_date(value)
             except ValueError as exc:
                 msg = f"state: the bookmark of {key}: {exc}"
                 raise StateError(msg) from None

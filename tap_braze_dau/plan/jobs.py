@@ -1,28 +1,36 @@
 """From a series' bookmark to the requests that fetch it, and running them.
 
-A series is one partition of one stream (an app, or the workspace total, of a KPI). Its
-work is cut into jobs that the fetcher may run concurrently:
+A series is one partition of one stream (an app, or the workspace total, of a KPI; an
+event and an app; a segment). Its work is cut into jobs that the fetcher may run
+concurrently:
 - a `WindowJob` per window when the first day is known (start_date or bookmark);
 - one `DiscoveryJob` when it is not: windows walked newest first, one request at a time,
   until history ends, so discovery never requests more than it needs.
+
+A series of an event, product or segment deleted since the list was read is refused by
+Braze (400 or 404): its job ends `refused`, and the series' later jobs send nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from tap_braze_dau.braze.client import BrazeClient, Request
 from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
-from tap_braze_dau.errors import BrazeDataError
+from tap_braze_dau.errors import BrazeDataError, BrazeRequestError
 from tap_braze_dau.plan.rows import CheckedRows, check_rows
 from tap_braze_dau.plan.windows import (
     Window,
     ending_at,
     first_day_to_sync,
     history_windows,
+    last_hour,
     plan_windows,
+    start_hour,
+    today_in,
 )
 
 
@@ -35,10 +43,26 @@ class PlanOptions:
     window_days: int
     max_history_days: int
     zone: ZoneInfo
+    end_date: dt.date | None = None
 
     def window_days_for(self, stream: StreamDeclaration) -> int:
-        """The setting, within what the stream's endpoint accepts."""
+        """The setting, within what the stream's endpoint accepts; an hourly series asks
+        for as many hours as Braze allows (`window_days` counts days)."""
+        if stream.hourly:
+            return stream.endpoint.max_window
         return min(self.window_days, stream.endpoint.max_window)
+
+    def start_of(self, stream: StreamDeclaration) -> dt.date | None:
+        """`start_date`, for an hourly series as the UTC hour of its midnight in `zone`."""
+        if self.start_date is None or not stream.hourly:
+            return self.start_date
+        return start_hour(self.start_date, self.zone)
+
+    def last_of(self, stream: StreamDeclaration, now: dt.datetime) -> dt.date:
+        """The last day (hour) a series syncs: end_date's, or the one holding `now`."""
+        if stream.hourly:
+            return last_hour(self.end_date, self.zone, now)
+        return self.end_date or today_in(self.zone, now)
 
 
 @dataclass(frozen=True)
@@ -60,8 +84,15 @@ class DiscoveryJob:
 
 
 Job = WindowJob | DiscoveryJob
-#: What a job yields: its windows in ascending order, each with its checked rows.
-JobResult = list[tuple[Window, CheckedRows]]
+
+
+@dataclass
+class JobResult:
+    """What a job yields: its windows in ascending order, each with its checked rows;
+    `refused`, Braze's refusal of the series' dimension, when it was refused."""
+
+    windows: list[tuple[Window, CheckedRows]] = field(default_factory=list)
+    refused: BrazeRequestError | None = None
 
 
 def jobs_for_series(
@@ -72,10 +103,11 @@ def jobs_for_series(
     last_day: dt.date,
     options: PlanOptions,
 ) -> list[Job]:
-    """The jobs that sync a series up to `last_day`, given its bookmark (if any)."""
+    """The jobs that sync a series up to `last_day` (an hour for an hourly series), given
+    its bookmark (if any)."""
     window_days = options.window_days_for(stream)
     first = first_day_to_sync(
-        bookmark=bookmark, start_date=options.start_date, lookback_days=options.lookback_days
+        bookmark=bookmark, start_date=options.start_of(stream), lookback_days=options.lookback_days
     )
     if first is None:
         windows = history_windows(last_day, window_days, options.max_history_days)
@@ -90,12 +122,19 @@ def describe_jobs(jobs: list[Job], window_days: int) -> str:
     if not jobs:
         return "up to date, nothing to request"
     if isinstance(jobs[0], DiscoveryJob):
+        newest = jobs[0].windows[0]
+        unit = "hours" if newest.hourly else "days"
         return (
-            f"no start_date and no bookmark: walking back from {jobs[0].windows[0].last} "
-            f"in windows of {window_days} days until history ends"
+            f"no start_date and no bookmark: walking back from {str(newest).split('..')[1]} "
+            f"in windows of {window_days} {unit} until history ends"
         )
     windows = [job.window for job in jobs if isinstance(job, WindowJob)]
-    return f"{windows[0].first}..{windows[-1].last} in {len(windows)} request(s)"
+    return f"{Window(windows[0].first, windows[-1].last)} in {len(windows)} request(s)"
+
+
+def planned_requests(jobs: list[Job]) -> int:
+    """Requests the jobs make at most (a discovery may stop early)."""
+    return sum(len(job.windows) if isinstance(job, DiscoveryJob) else 1 for job in jobs)
 
 
 def history_ended(checked: CheckedRows, window: Window) -> bool:
@@ -124,32 +163,78 @@ def series_request(
         if sent is not None:
             params[dimension.param] = sent
         named.append(sent or ("workspace" if dimension.column == "app_id" else "all"))
-    description = f"{stream.endpoint.path} ({', '.join(named)}, {window.first}..{window.last})"
+    description = f"{stream.endpoint.path} ({', '.join(named)}, {window})"
     return Request(stream.name, stream.endpoint, params, description)
 
 
 def fetch_window(
-    client: BrazeClient, stream: StreamDeclaration, key: SeriesKey, window: Window, zone: ZoneInfo
+    client: BrazeClient,
+    stream: StreamDeclaration,
+    key: SeriesKey,
+    window: Window,
+    zone: ZoneInfo,
+    *,
+    defer_if_held: bool = False,
 ) -> CheckedRows:
     """The checked rows of one window of a series, or the tap's own error."""
-    data = client.fetch(series_request(stream, key, window, zone))
+    request = series_request(stream, key, window, zone)
+    data = client.fetch(request, defer_if_held=defer_if_held)
     value = stream.values[0]
     try:
-        return check_rows(data, window, str(key), value.name, value.kind)
+        return check_rows(data, window, str(key), value.name, value.kind, zone)
     except BrazeDataError as exc:  # a row may quote anything, even what was sent
         raise BrazeDataError(client.redact(str(exc))) from None
 
 
-def run_job(client: BrazeClient, zone: ZoneInfo, job: Job) -> JobResult:
-    """Runs one job against Braze. Thread-safe, as the client is."""
-    if isinstance(job, WindowJob):
-        return [(job.window, fetch_window(client, job.stream, job.key, job.window, zone))]
-    found: JobResult = []
-    for window in job.windows:
-        checked = fetch_window(client, job.stream, job.key, window, zone)
-        if checked.rows:
-            found.append((window, checked))
-        if history_ended(checked, window):
-            break
-    found.reverse()
-    return found
+def is_refusal(error: BrazeRequestError, stream: StreamDeclaration, key: SeriesKey) -> bool:
+    """Whether Braze refused a series because of its event, product or segment (deleted
+    since the list was read, or a segment without analytics tracking): a 400 or 404 to a
+    series with such a value. Anything else (the all-products series, an app) is not."""
+    if error.status not in (400, 404):
+        return False
+    return any(d.refusable and key.value(d.column) != d.all_value for d in stream.dimensions)
+
+
+class JobRunner:
+    """Runs jobs against Braze; thread-safe, as the client is. Remembers the series Braze
+    refused, so that their later jobs send nothing. With `defer`, a job whose pool is held
+    before it sent anything raises `PoolHeld`, for the fetcher to run another first."""
+
+    def __init__(self, client: BrazeClient, zone: ZoneInfo, *, defer: bool = False) -> None:
+        self._client = client
+        self._zone = zone
+        self._defer = defer
+        self._lock = threading.Lock()
+        self._refused: dict[SeriesKey, BrazeRequestError] = {}
+
+    def __call__(self, job: Job) -> JobResult:
+        with self._lock:
+            refused = self._refused.get(job.key)
+        if refused is not None:
+            return JobResult(refused=refused)
+        try:
+            return self._run(job)
+        except BrazeRequestError as exc:
+            if not is_refusal(exc, job.stream, job.key):
+                raise
+            with self._lock:
+                self._refused.setdefault(job.key, exc)
+            return JobResult(refused=exc)
+
+    def _run(self, job: Job) -> JobResult:
+        client, zone = self._client, self._zone
+        if isinstance(job, WindowJob):
+            checked = fetch_window(
+                client, job.stream, job.key, job.window, zone, defer_if_held=self._defer
+            )
+            return JobResult([(job.window, checked)])
+        found = JobResult()
+        for position, window in enumerate(job.windows):
+            defer = self._defer and position == 0  # never once the walk has begun
+            checked = fetch_window(client, job.stream, job.key, window, zone, defer_if_held=defer)
+            if checked.rows:
+                found.windows.append((window, checked))
+            if history_ended(checked, window):
+                break
+        found.windows.reverse()
+        return found

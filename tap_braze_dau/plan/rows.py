@@ -3,8 +3,10 @@
 Pure: takes the decoded `data` list, returns the rows to emit in ascending date order and
 the warnings to log. What it does with each kind of bad row is documented in
 docs/reliability.md:
-- a row that is not {"time": "YYYY-MM-DD", <value field>: non-negative integer} (or
-  number, for a value declared as one, such as revenue):
+- a row that is not {"time": "YYYY-MM-DD", <value field>: non-negative integer} (or a
+  finite number, for an amount such as revenue; for an hourly series `time` is an
+  ISO-8601 timestamp: one with an offset is converted to UTC, one without is read in the
+  configured zone, a repeated one there being the second of a daylight-saving fold):
   BrazeDataError naming the value, so nothing of the window is emitted and state does not
   move;
 - a day outside the requested window: dropped with a warning (another window owns it);
@@ -25,18 +27,52 @@ from tap_braze_dau.braze.answers import Asked, data_of
 from tap_braze_dau.braze.transport import Answer
 from tap_braze_dau.declarations import ValueKind
 from tap_braze_dau.errors import BrazeDataError
-from tap_braze_dau.plan.windows import Window
+from tap_braze_dau.plan.windows import UTC, Window, moment_text
 from tap_braze_dau.redaction import redact, shown
 
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIMESTAMP_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 @dataclass
 class CheckedRows:
-    """Rows safe to emit, oldest first, and the warnings raised while checking them."""
+    """Rows safe to emit, oldest first, and the warnings raised while checking them. A
+    row's moment is a day, or (hourly series) an aware UTC datetime."""
 
     rows: list[tuple[dt.date, int | float]]
     warnings: list[str] = field(default_factory=list)
+
+
+class _HourReader:
+    """Reads the timestamps of one hourly answer. Braze does not document their zone: one
+    with an offset is an instant; one without is a wall time in `zone`, and the second
+    time the same wall time appears it is the later of the two instants it names (the
+    hour repeated when clocks go back)."""
+
+    def __init__(self, zone: dt.tzinfo | None, series: str) -> None:
+        self._zone = zone or UTC
+        self._series = series
+        self._seen: set[dt.datetime] = set()
+
+    def read(self, value: object) -> dt.datetime:
+        if isinstance(value, str) and _TIMESTAMP_RE.match(value):
+            try:
+                moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                moment = None
+            if moment is not None:
+                if moment.tzinfo is None:
+                    fold = 1 if moment in self._seen else 0
+                    self._seen.add(moment)
+                    moment = moment.replace(tzinfo=self._zone, fold=fold)
+                return moment.astimezone(UTC)
+        msg = (
+            f"Braze returned an invalid time {shown(value)} in {self._series} "
+            "(time must be an ISO-8601 timestamp)"
+        )
+        raise BrazeDataError(msg)
 
 
 def _parse_day(value: object, series: str) -> dt.date:
@@ -52,14 +88,17 @@ def _parse_day(value: object, series: str) -> dt.date:
 def _parse_value(
     value: object, day: dt.date, series: str, value_field: str, kind: ValueKind
 ) -> int | float:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    """A count is a non-negative integer; an amount (revenue) any finite number, since a
+    refund may make a day's revenue negative."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "integer" and number and isinstance(value, int) and value >= 0:
         return value
-    if kind == "number" and isinstance(value, float) and math.isfinite(value) and value >= 0:
+    if kind == "number" and number and isinstance(value, (int, float)) and math.isfinite(value):
         return value
-    what = "integer" if kind == "integer" else "number"
+    what = "a non-negative integer" if kind == "integer" else "a finite number"
     msg = (
-        f"Braze returned an invalid {value_field} {shown(value)} for {day} in {series} "
-        f"({value_field} must be a non-negative {what})"
+        f"Braze returned an invalid {value_field} {shown(value)} for {moment_text(day)} in "
+        f"{series} ({value_field} must be {what})"
     )
     raise BrazeDataError(msg)
 
@@ -70,16 +109,19 @@ def check_rows(
     series: str,
     value_field: str = "dau",
     kind: ValueKind = "integer",
+    zone: dt.tzinfo | None = None,
 ) -> CheckedRows:
-    """Validate every row of a response for `window`; `series` names it in messages."""
+    """Validate every row of a response for `window`; `series` names it in messages;
+    `zone` is where an hourly timestamp without an offset is read."""
     counts: dict[dt.date, int | float] = {}
     warnings: list[str] = []
     outside: list[dt.date] = []
+    hours = _HourReader(zone, series) if window.hourly else None
     for row in data:
         if not isinstance(row, dict) or "time" not in row or value_field not in row:
             msg = f"Braze returned a malformed row {shown(row)} in {series}"
             raise BrazeDataError(msg)
-        day = _parse_day(row["time"], series)
+        day = hours.read(row["time"]) if hours else _parse_day(row["time"], series)
         count = _parse_value(row[value_field], day, series, value_field, kind)
         if day not in window:
             outside.append(day)
@@ -87,18 +129,17 @@ def check_rows(
         if day in counts:
             if counts[day] != count:
                 msg = (
-                    f"Braze returned {day} twice in {series} with different values "
-                    f"({counts[day]} and {count}); refusing to guess which is right"
+                    f"Braze returned {moment_text(day)} twice in {series} with different "
+                    f"values ({counts[day]} and {count}); refusing to guess which is right"
                 )
                 raise BrazeDataError(msg)
-            warnings.append(f"Braze returned {day} twice in {series}; kept one row")
+            warnings.append(f"Braze returned {moment_text(day)} twice in {series}; kept one row")
             continue
         counts[day] = count
     if outside:
         warnings.append(
-            f"Dropped {len(outside)} row(s) outside the requested window "
-            f"{window.first}..{window.last} of {series}: "
-            f"{', '.join(sorted({d.isoformat() for d in outside}))}"
+            f"Dropped {len(outside)} row(s) outside the requested window {window} of "
+            f"{series}: {', '.join(sorted({moment_text(d) for d in outside}))}"
         )
     return CheckedRows(rows=sorted(counts.items()), warnings=warnings)
 
@@ -113,10 +154,11 @@ def rows_of(
     fallback_wait: float,
     value_field: str = "dau",
     kind: ValueKind = "integer",
+    zone: dt.tzinfo | None = None,
 ) -> CheckedRows:
     """The whole path from an answer to the rows of `window` (or the tap's own error)."""
     data = data_of(answer, asked, now=now, fallback_wait=fallback_wait)
     try:
-        return check_rows(data, window, series, value_field, kind)
+        return check_rows(data, window, series, value_field, kind, zone)
     except BrazeDataError as exc:  # a row may quote anything, even what was sent
         raise BrazeDataError(redact(str(exc), asked.secret)) from None

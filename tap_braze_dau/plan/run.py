@@ -12,7 +12,9 @@ time any series is asked for, `SyncRun`:
 3. hands each series exactly its own results, in order, when the SDK reaches it.
 
 So the messages are those of a sequential run, in the same order, whatever
-`max_parallel_requests` is. Should the SDK ask for a series out of the planned order
+`max_parallel_requests` is. The log says, per rate-limit pool, how many requests the pass
+planned and how long the pool's limit makes them take at least, then its progress every
+30 s (progress.py). Should the SDK ask for a series out of the planned order
 (a dry run that stops each stream after a few records does), the plan is dropped and made
 again from that series on.
 """
@@ -22,22 +24,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from tap_braze_dau.braze.client import BrazeClient, ClientOptions
 from tap_braze_dau.braze.rate_limits import RateLimitPools
 from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
+from tap_braze_dau.errors import PoolHeld
 from tap_braze_dau.plan.jobs import (
     Job,
     JobResult,
+    JobRunner,
     PlanOptions,
     describe_jobs,
     jobs_for_series,
-    run_job,
+    planned_requests,
 )
 from tap_braze_dau.plan.ordered import OrderedFetcher
+from tap_braze_dau.plan.progress import ProgressLog, plan_line
 from tap_braze_dau.plan.rows import CheckedRows
 from tap_braze_dau.plan.windows import Window
 
@@ -58,9 +63,13 @@ class _Pass:
         self,
         planned: list[tuple[SeriesKey, list[Job]]],
         results: Iterator[tuple[Job, JobResult]],
+        logger: logging.Logger,
+        progress: ProgressLog,
     ) -> None:
         self._planned = list(planned)
         self._results = results
+        self._logger = logger
+        self._progress = progress
         self._in_step = True  # False once a series was left half-read
 
     @property
@@ -73,14 +82,31 @@ class _Pass:
         planned_key, jobs = self._planned.pop(0)
         assert planned_key == key, (planned_key, key)
         self._in_step = False
+        refused = False
         for index in range(len(jobs)):
-            _job, windows = next(self._results)
+            _job, result = next(self._results)  # every job's, to stay in step
+            if refused:
+                continue  # nothing after a refusal: it would leave a gap behind
+            if result.refused is not None:
+                refused = True
+                self._logger.warning(
+                    "Skipped %s: Braze refused it (%s): its event, product or segment was "
+                    "deleted since the list was read, or cannot have this series. The run "
+                    "goes on; its bookmark stays where it was.",
+                    key,
+                    result.refused.braze_says or f"HTTP {result.refused.status}",
+                )
+                continue
             last_job = index == len(jobs) - 1
+            windows = result.windows
             for position, (window, checked) in enumerate(windows):
                 yield WindowResult(window, checked, last_job and position == len(windows) - 1)
         self._in_step = True
+        if not self._planned:
+            self._progress.stop()
 
     def close(self) -> None:
+        self._progress.stop()
         close = getattr(self._results, "close", None)
         if close:
             close()
@@ -90,8 +116,9 @@ class SyncRun:
     """Every request of one sync, shared by all its streams (see the module docstring).
 
     `order` lists, when asked, the series the SDK will sync, in its order, each with its
-    stream; `bookmarks` are those the run started with; `last_day` is the day the
-    series end on (end_date, or today in the configured zone).
+    stream; `bookmarks` are those the run started with; `now` the instant that decides
+    where the series end (today in the configured zone, or the current hour) unless
+    end_date does; `pools` the rate-limit gates, shared with every other request of the run.
     """
 
     def __init__(
@@ -103,7 +130,8 @@ class SyncRun:
         parallel: int,
         order: Callable[[], Sequence[tuple[SeriesKey, StreamDeclaration]]],
         bookmarks: Mapping[SeriesKey, dt.date],
-        last_day: Callable[[], dt.date],
+        now: Callable[[], dt.datetime],
+        pools: RateLimitPools | None = None,
     ) -> None:
         self._options = plan
         self._client_options = client
@@ -111,8 +139,8 @@ class SyncRun:
         self._parallel = parallel
         self._order = order
         self._bookmarks = bookmarks
-        self._last_day = last_day
-        self._pools = RateLimitPools()
+        self._now = now
+        self._pools = pools or RateLimitPools()
         self._pass: _Pass | None = None
 
     def results(self, key: SeriesKey, stream: StreamDeclaration) -> Iterator[WindowResult]:
@@ -134,14 +162,14 @@ class SyncRun:
         order = list(self._order())
         keys = [key for key, _stream in order]
         order = order[keys.index(first) :] if first in keys else [(first, stream)]
-        last_day = self._last_day()
+        now = self._now()
         planned = []
         for key, series_stream in order:
             jobs = jobs_for_series(
                 key,
                 series_stream,
                 bookmark=self._bookmarks.get(key),
-                last_day=last_day,
+                last_day=self._options.last_of(series_stream, now),
                 options=self._options,
             )
             window_days = self._options.window_days_for(series_stream)
@@ -151,12 +179,26 @@ class SyncRun:
 
     def _start(self, first: SeriesKey, stream: StreamDeclaration) -> _Pass:
         planned = self._plan(first, stream)
+        jobs = [job for _key, series_jobs in planned for job in series_jobs]
+        per_pool: Counter[str] = Counter()
+        for job in jobs:
+            per_pool[job.stream.endpoint.pool] += planned_requests([job])
+        for pool, count in sorted(per_pool.items()):
+            self._logger.info(plan_line(pool, count, self._client_options.rate_limit_reserve))
+        progress = ProgressLog(self._logger, per_pool, self._pools.sent)
+        progress.start()
         stop = threading.Event()
         client = BrazeClient(
             self._client_options, logger=self._logger, pools=self._pools, stop=stop
         )
+        runner = JobRunner(client, self._options.zone, defer=self._parallel > 1)
+        pools = self._pools
         fetcher: OrderedFetcher[Job, JobResult] = OrderedFetcher(
-            partial(run_job, client, self._options.zone), self._parallel, stop=stop
+            runner,
+            self._parallel,
+            stop=stop,
+            lane=lambda job: job.stream.endpoint.pool,
+            lane_open=lambda pool: pools.gate(str(pool)).seconds_remaining() == 0,
+            requeue_on=(PoolHeld,),
         )
-        jobs = [job for _key, series_jobs in planned for job in series_jobs]
-        return _Pass(planned, fetcher.map(jobs))
+        return _Pass(planned, fetcher.map(jobs), self._logger, progress)

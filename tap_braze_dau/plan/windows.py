@@ -1,4 +1,10 @@
-"""Pure date arithmetic: which days a series needs, and how they are cut into requests.
+"""Pure date arithmetic: which days (or hours) a series needs, and how they are cut into
+requests.
+
+A daily series is planned on calendar days (`dt.date`) of the workspace's zone; an
+hourly one on UTC hours (aware `dt.datetime`s on the hour), so that a day with a
+daylight-saving change has 23 or 25 of them. The same functions plan both: a window's
+`first` and `last` are both dates or both hours.
 
 Nothing here does I/O or reads a clock; "now" is always an argument. That keeps every rule
 testable exhaustively (see tests/unit/test_windows.py).
@@ -12,6 +18,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 ONE_DAY = dt.timedelta(days=1)
+ONE_HOUR = dt.timedelta(hours=1)
+UTC = dt.timezone.utc
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T.*)?$")
 
@@ -19,54 +27,91 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T.*)?$")
 MAX_WINDOW_DAYS = 100
 
 
+def is_hour(moment: dt.date) -> bool:
+    """True for an hour (an aware datetime), False for a calendar day."""
+    return isinstance(moment, dt.datetime)
+
+
+def step_of(moment: dt.date) -> dt.timedelta:
+    return ONE_HOUR if is_hour(moment) else ONE_DAY
+
+
+def hour_text(hour: dt.datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ`, in UTC."""
+    return hour.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def moment_text(moment: dt.date) -> str:
+    """A day as `YYYY-MM-DD`, an hour as `YYYY-MM-DDTHH:MM:SSZ`."""
+    return hour_text(moment) if isinstance(moment, dt.datetime) else moment.isoformat()
+
+
 @dataclass(frozen=True, order=True)
 class Window:
-    """An inclusive range of days fetched by one request (`length` days ending at `last`)."""
+    """An inclusive range of days (or of UTC hours) fetched by one request: `length` of
+    them, ending at `last`."""
 
     first: dt.date
     last: dt.date
 
     def __post_init__(self) -> None:
+        if is_hour(self.first) != is_hour(self.last):
+            msg = f"window mixes a day and an hour: {self.first}, {self.last}"
+            raise ValueError(msg)
         if self.first > self.last:
             msg = f"window starts after it ends: {self.first} > {self.last}"
             raise ValueError(msg)
 
     @property
-    def length(self) -> int:
-        """The `length` query parameter: days in the window, both ends included."""
-        return (self.last - self.first).days + 1
+    def hourly(self) -> bool:
+        return is_hour(self.first)
 
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, dt.date) and self.first <= day <= self.last
+    @property
+    def length(self) -> int:
+        """The `length` query parameter: days (hours) in the window, both ends included."""
+        return (self.last - self.first) // step_of(self.first) + 1
+
+    def __contains__(self, moment: object) -> bool:
+        if not isinstance(moment, dt.date) or is_hour(moment) != self.hourly:
+            return False
+        if self.hourly:  # any instant within the last hour belongs to it
+            return self.first <= moment < self.last + ONE_HOUR
+        return self.first <= moment <= self.last
+
+    def __str__(self) -> str:
+        return f"{moment_text(self.first)}..{moment_text(self.last)}"
 
 
 def plan_windows(first: dt.date, last: dt.date, window_days: int) -> list[Window]:
     """Cover [first, last] with the fewest requests, planned back from `last`.
 
-    Every window but the earliest is exactly `window_days` long; the earliest takes what is
-    left. Windows do not overlap and leave no gap, so each day is requested exactly once.
-    The result is in ascending order, the order records are emitted in.
+    Every window but the earliest is exactly `window_days` long (days, or hours when
+    `first` and `last` are hours); the earliest takes what is left. Windows do not overlap
+    and leave no gap, so each day (hour) is requested exactly once. The result is in
+    ascending order, the order records are emitted in.
     """
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
         msg = f"window_days must be from 1 to {MAX_WINDOW_DAYS}, got {window_days}"
         raise ValueError(msg)
+    step = step_of(last)
     windows: list[Window] = []
     end = last
     while end >= first:
-        start = max(first, end - dt.timedelta(days=window_days - 1))
+        start = max(first, end - step * (window_days - 1))
         windows.append(Window(start, end))
-        end = start - ONE_DAY
+        end = start - step
     windows.reverse()
     return windows
 
 
 def history_windows(last: dt.date, window_days: int, max_history_days: int) -> list[Window]:
-    """Windows for a series with no start: newest first, back at most `max_history_days`.
+    """Windows for a series with no start: newest first, back at most `max_history_days`
+    (for hours: that many days of hours).
 
     The caller walks them in this order and stops at the first window that shows where the
     history begins.
     """
-    earliest = last - dt.timedelta(days=max_history_days - 1)
+    earliest = last - dt.timedelta(days=max_history_days) + step_of(last)
     return list(reversed(plan_windows(earliest, last, window_days)))
 
 
@@ -80,6 +125,8 @@ def first_day_to_sync(
 
     With a bookmark the bookmarked day itself is always re-read (today's count is partial),
     plus `lookback_days` before it (Braze revises recent days); never before `start_date`.
+    For an hourly series, `bookmark` and `start_date` are hours and the look-back is
+    `lookback_days` times 24 hours.
     """
     if bookmark is not None:
         first = bookmark - dt.timedelta(days=lookback_days)
@@ -92,7 +139,29 @@ def today_in(zone: ZoneInfo, now: dt.datetime) -> dt.date:
     return now.astimezone(zone).date()
 
 
+def start_hour(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """The UTC hour that holds the midnight starting `day` in `zone`."""
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(UTC)
+    return midnight.replace(minute=0, second=0, microsecond=0)
+
+
+def last_hour(end_date: dt.date | None, zone: ZoneInfo, now: dt.datetime) -> dt.datetime:
+    """The last hour an hourly series syncs: the last one of `end_date` in `zone`, or the
+    hour of `now` (in progress, like today for a daily series)."""
+    if end_date is not None:
+        return start_hour(end_date + ONE_DAY, zone) - ONE_HOUR
+    return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def ending_at(day: dt.date, zone: ZoneInfo) -> str:
+    """The `ending_at` value that makes Braze end a series on `day` (an hour: the middle
+    of it, in UTC, since Braze answers the hour holding `ending_at` and the ones before)."""
+    if isinstance(day, dt.datetime):
+        return hour_text(day + ONE_HOUR / 2)
+    return _day_ending_at(day, zone)
+
+
+def _day_ending_at(day: dt.date, zone: ZoneInfo) -> str:
     """The `ending_at` value that makes Braze end a series on `day`.
 
     Braze buckets days in the workspace's reporting zone (most likely; it is undocumented)
@@ -122,3 +191,17 @@ def parse_date(value: object) -> dt.date:
     except ValueError:
         msg = f"{value!r} is not a real calendar date"
         raise ValueError(msg) from None
+
+
+def parse_hour(value: object) -> dt.datetime:
+    """An hour bookmark, `YYYY-MM-DDTHH:MM:SSZ` (any ISO-8601 instant with a zone is
+    accepted and converted to UTC)."""
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(UTC)
+    msg = f"expected an hour YYYY-MM-DDTHH:MM:SSZ, got {value!r}"
+    raise ValueError(msg)

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from tap_braze_dau.braze.client import BrazeClient
 from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
-from tap_braze_dau.errors import BrazeFatalError
-from tap_braze_dau.plan.jobs import fetch_window
+from tap_braze_dau.errors import BrazeFatalError, BrazeRequestError
+from tap_braze_dau.plan.jobs import fetch_window, is_refusal
 from tap_braze_dau.plan.ordered import OrderedFetcher
 from tap_braze_dau.plan.windows import Window
 from tap_braze_dau.singer.settings import Settings
@@ -25,23 +25,32 @@ from tap_braze_dau.singer.settings import Settings
 def check_connection(
     order: Sequence[tuple[SeriesKey, StreamDeclaration]],
     settings: Settings,
-    day: dt.date,
+    now: dt.datetime,
     logger: logging.Logger,
 ) -> bool:
     """True when every series a sync would sync (`order`, as `TapBrazeDau.sync_order`
-    lists them) answers; logs, stream by stream, what failed and why."""
+    lists them) answers; logs, stream by stream, what failed and why. A stream with an
+    event, product or segment dimension is probed with the series of its first value
+    only (each app), not with every one; a value Braze refuses is a warning, as in a
+    sync."""
     streams = {key.stream: stream for key, stream in order}
     if not streams:
         logger.error("Connection test: no stream is selected, so a sync would do nothing")
         return False
+    order = probes(order)
     stop = threading.Event()
     client = BrazeClient(settings.client_options, logger=logger, stop=stop)
-    window = Window(day, day)
+    plan = settings.plan_options
 
     def probe(job: tuple[SeriesKey, StreamDeclaration]) -> BrazeFatalError | None:
         key, stream = job
+        last = plan.last_of(stream, now)
         try:
-            fetch_window(client, stream, key, window, settings.zone)
+            fetch_window(client, stream, key, Window(last, last), settings.zone)
+        except BrazeRequestError as exc:
+            if not is_refusal(exc, stream, key):
+                return exc
+            logger.warning("Connection test: Braze refused %s: %s", key, exc.braze_says)
         except BrazeFatalError as exc:
             return exc
         return None
@@ -66,3 +75,21 @@ def check_connection(
         return False
     logger.info("Connection test passed: Braze answers every series of %s", ", ".join(streams))
     return True
+
+
+def probes(
+    order: Sequence[tuple[SeriesKey, StreamDeclaration]],
+) -> list[tuple[SeriesKey, StreamDeclaration]]:
+    """The series to probe: all of them, but only the first value of an event, product or
+    segment dimension (with every app): enough to check the permission and each app."""
+    first: dict[tuple[str, str], str] = {}
+    chosen = []
+    for key, stream in order:
+        listed = [d.column for d in stream.dimensions if d.refusable]
+        if listed:
+            column = listed[0]
+            value = first.setdefault((key.stream, column), key.value(column))
+            if key.value(column) != value:
+                continue
+        chosen.append((key, stream))
+    return chosen

@@ -26,7 +26,7 @@ from tap_braze_dau.braze.client import ClientOptions
 from tap_braze_dau.declarations import WORKSPACE_APP_ID
 from tap_braze_dau.plan.jobs import PlanOptions
 from tap_braze_dau.plan.windows import MAX_WINDOW_DAYS, parse_date
-from tap_braze_dau.streams import STREAMS
+from tap_braze_dau.streams import ALL_PRODUCTS, LISTS, STREAMS
 
 DEFAULT_API_URL = "https://rest.iad-01.braze.com"
 MAX_PARALLEL_REQUESTS = 16
@@ -194,6 +194,41 @@ def _check_app_ids(value: object) -> list[str]:
     return errors
 
 
+def _names_check(name: str, reserved: str | None = None) -> Callable[[object], list[str]]:
+    """A list of event names, product or segment identifiers: non-empty strings, once each."""
+
+    def check(value: object) -> list[str]:
+        if not isinstance(value, (list, tuple)):
+            return [f"{name}: expected a list of strings, got {value!r}"]
+        errors = [
+            f"{name}: expected non-empty strings, got {item!r}"
+            for item in value
+            if not isinstance(item, str) or not item.strip()
+        ]
+        if reserved is not None and reserved in value:
+            errors.append(
+                f"{name}: {reserved!r} is reserved for the series of every product "
+                "together, which is always synced"
+            )
+        repeated = sorted(
+            {item for item in value if isinstance(item, str) and value.count(item) > 1}
+        )
+        if repeated:
+            errors.append(f"{name}: listed more than once: {', '.join(repeated)}")
+        return errors
+
+    return check
+
+
+def _check_reserve(value: object) -> list[str]:
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and 0 <= value < 1:
+        return []
+    return [
+        f"rate_limit_reserve: expected a share of each pool's limit from 0 to below 1 "
+        f"(0.1: leave 10% to other API clients), got {value!r}"
+    ]
+
+
 def _check_dates_in_order(config: Mapping[str, Any]) -> list[str]:
     try:
         start, end = parse_date(config.get("start_date")), parse_date(config.get("end_date"))
@@ -216,7 +251,10 @@ def _api_key_problems(config: Mapping[str, Any]) -> list[str]:
 
 # -- the settings -----------------------------------------------------------------------
 
-_PERMISSIONS = ", ".join(f"`{s.endpoint.permission}` ({s.name})" for s in STREAMS)
+_PERMISSIONS = ", ".join(
+    [f"`{s.endpoint.permission}` ({s.name})" for s in STREAMS]
+    + [f"`{s.endpoint.permission}` ({s.name})" for s in LISTS]
+)
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -358,6 +396,47 @@ SETTINGS: tuple[Setting, ...] = (
         "string",
         description="User-Agent header. Default: tap-braze-dau/<version>.",
     ),
+    Setting(
+        "event_names",
+        "string_list",
+        check=_names_check("event_names"),
+        description=(
+            "Custom events of `event_counts`, one series each per app. Unset or empty: "
+            "every event /events/list returns at the start of the run."
+        ),
+    ),
+    Setting(
+        "product_ids",
+        "string_list",
+        check=_names_check("product_ids", reserved=ALL_PRODUCTS),
+        description=(
+            "Products of `purchase_quantity` and `purchase_revenue`, one series each per "
+            "app, besides the series of every product together (product_id "
+            f"'{ALL_PRODUCTS}'). Unset or empty: every product /purchases/product_list "
+            "returns at the start of the run."
+        ),
+    ),
+    Setting(
+        "segment_ids",
+        "string_list",
+        check=_names_check("segment_ids"),
+        description=(
+            "Segments of `segment_sizes`, one series each. Unset or empty: every segment "
+            "with analytics tracking that /segments/list returns at the start of the run."
+        ),
+    ),
+    Setting(
+        "rate_limit_reserve",
+        "number",
+        default=0.1,
+        check=_check_reserve,
+        description=(
+            "Share of each Braze rate-limit pool left to the workspace's other API "
+            "clients: once an answer's X-RateLimit-Remaining is down to this share of "
+            "X-RateLimit-Limit, the tap sends that pool nothing more until it resets. "
+            "0 to below 1."
+        ),
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -435,6 +514,15 @@ class Settings:
     retry_wait_seconds: float
     max_parallel_requests: int
     user_agent: str | None
+    event_names: tuple[str, ...] = ()
+    product_ids: tuple[str, ...] = ()
+    segment_ids: tuple[str, ...] = ()
+    rate_limit_reserve: float = 0.1
+
+    def named(self, setting: str) -> tuple[str, ...]:
+        """The values a dimension's setting names (empty: take them from its list)."""
+        values: tuple[str, ...] = getattr(self, setting)
+        return values
 
     @property
     def series(self) -> list[str]:
@@ -452,6 +540,7 @@ class Settings:
             window_days=self.window_days,
             max_history_days=self.max_history_days,
             zone=self.zone,
+            end_date=self.end_date,
         )
 
     @property
@@ -463,6 +552,7 @@ class Settings:
             max_retries=self.max_retries,
             retry_wait_seconds=self.retry_wait_seconds,
             user_agent=self.user_agent,
+            rate_limit_reserve=self.rate_limit_reserve,
         )
 
 
@@ -493,4 +583,8 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         retry_wait_seconds=float(get("retry_wait_seconds")),
         max_parallel_requests=get("max_parallel_requests"),
         user_agent=config.get("user_agent"),
+        event_names=tuple(config.get("event_names") or ()),
+        product_ids=tuple(config.get("product_ids") or ()),
+        segment_ids=tuple(config.get("segment_ids") or ()),
+        rate_limit_reserve=float(get("rate_limit_reserve")),
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
 from tap_braze_dau.plan.checkpoints import Checkpoints, record_bytes
 from tap_braze_dau.plan.run import SyncRun
+from tap_braze_dau.plan.windows import moment_text
 from tap_braze_dau.singer.sdk_hooks import SdkStream
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class SeriesStream(SdkStream):
                     self.logger.warning(warning)
                 size = 0
                 for day, value in result.checked.rows:
-                    record = {**key.context, "time": day.isoformat(), value_field: value}
+                    record = {**key.context, "time": moment_text(day), value_field: value}
                     size += record_bytes(self.name, record)
                     yield record
                 if result.checked.rows:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from braze_emulator import BrazeEmulator
+from tap_braze_dau.streams import BY_NAME, LISTS_BY_NAME
 from tests.helpers import (
     ALL_STREAMS,
     API_KEY,
@@ -104,12 +105,20 @@ def test_discover_needs_no_config_and_describes_every_stream() -> None:
     streams = {entry["tap_stream_id"]: entry for entry in discovered_catalog()["streams"]}
     assert sorted(streams) == sorted(ALL_STREAMS)
     for name, entry in streams.items():
-        assert entry["key_properties"] == ["app_id", "time"]
-        assert entry["replication_key"] == "time"
-        assert entry["replication_method"] == "INCREMENTAL"
         properties = entry["schema"]["properties"]
-        assert sorted(properties) == sorted(["app_id", "time", name])
-        assert properties[name]["description"]
+        if name in LISTS_BY_NAME:
+            assert entry["key_properties"] == list(LISTS_BY_NAME[name].key_columns)
+            assert entry["replication_method"] == "FULL_TABLE"
+            assert not entry.get("replication_key")
+        else:
+            declaration = BY_NAME[name]
+            assert entry["key_properties"] == list(declaration.key_columns)
+            assert entry["replication_key"] == "time"
+            assert entry["replication_method"] == "INCREMENTAL"
+            value = declaration.values[0].name
+            assert sorted(properties) == sorted([*declaration.key_columns, value])
+        for column, schema in properties.items():
+            assert schema["description"], (name, column)
         (root,) = [m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == []]
         # only dau is selected by default: a run without a catalog writes only dau
         assert root["selected-by-default"] is (name == "dau")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from braze_emulator import BrazeEmulator
-from tests.helpers import API_KEY, base_config, catalog_selecting, run_tap
+from tests.helpers import ALL_STREAMS, API_KEY, base_config, catalog_selecting, run_tap
 
 
 @pytest.fixture
@@ -99,11 +99,5 @@ def test_an_invalid_config_is_reported_without_a_traceback(tmp_path: Path) -> No
 def test_test_schema_still_prints_the_schemas(tmp_path: Path, dau_only_key: BrazeEmulator) -> None:
     run = run_tap(base_config(dau_only_key), tmp_path, extra_args=["--test=schema"])
     assert run.returncode == 0, run.stderr
-    assert {m["stream"] for m in run.messages if m["type"] == "SCHEMA"} == {
-        "dau",
-        "mau",
-        "new_users",
-        "sessions",
-        "uninstalls",
-    }
+    assert {m["stream"] for m in run.messages if m["type"] == "SCHEMA"} == set(ALL_STREAMS)
     assert dau_only_key.requests == []

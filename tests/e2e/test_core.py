@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-from braze_emulator import BrazeEmulator
+from braze_emulator import BrazeEmulator, Segment
 from tap_braze_dau.tap import TapBrazeDau
-from tests.helpers import API_KEY
+from tests.helpers import ALL_STREAMS, API_KEY
 
 # Started at import: the SDK builds its test class from a config known at collection
 # time. The fixture below stops it when the test session ends.
@@ -21,6 +21,12 @@ EMULATOR = BrazeEmulator(
     api_key=API_KEY,
     apps={"ios": dt.date(2024, 6, 1), "android": dt.date(2024, 9, 1)},
     today=dt.date(2024, 12, 31),
+    events={"login": dt.date(2024, 1, 1), "share": dt.date(2024, 10, 1)},
+    products={"gold": dt.date(2024, 1, 1)},
+    segments={
+        "seg-1": Segment("Active", dt.date(2024, 1, 1), True, ("core",)),
+        "seg-2": Segment("Untracked", dt.date(2024, 1, 1), False),
+    },
 ).start()
 
 SAMPLE_CONFIG = {
@@ -62,10 +68,6 @@ TestTapBrazeDau = get_tap_test_class(
 
 def test_the_standard_tests_cover_every_stream() -> None:
     tap = TapBrazeDau(config=SAMPLE_CONFIG, catalog=CATALOG)
-    assert sorted(name for name, stream in tap.streams.items() if stream.selected) == [
-        "dau",
-        "mau",
-        "new_users",
-        "sessions",
-        "uninstalls",
-    ]
+    assert sorted(name for name, stream in tap.streams.items() if stream.selected) == sorted(
+        ALL_STREAMS
+    )

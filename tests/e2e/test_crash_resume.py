@@ -20,8 +20,8 @@ import pytest
 
 from braze_emulator import WORKSPACE, BrazeEmulator, Fault
 from tests.helpers import (
-    ALL_STREAMS,
     API_KEY,
+    KPI_STREAMS,
     ROOT,
     TAP,
     all_bookmarks,
@@ -66,7 +66,7 @@ SCENARIOS = [
     # streams, window_days, max_parallel_requests, seed
     (("dau",), 15, 1, 1),
     (("dau",), 15, 4, 2),
-    (ALL_STREAMS, 53, 4, 3),
+    (KPI_STREAMS, 53, 4, 3),
 ]
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from braze_emulator import BrazeEmulator, Fault
 from tests.helpers import (
-    ALL_STREAMS,
     API_KEY,
+    KPI_STREAMS,
     TapRun,
     base_config,
     catalog_selecting,
@@ -102,11 +102,11 @@ def test_a_failure_leaves_the_same_output_as_a_sequential_run(tmp_path: Path) ->
 
 def test_every_stream_output_is_identical_to_a_sequential_run(tmp_path: Path) -> None:
     """Requests in flight across series and across streams; messages in sequential order."""
-    sequential, braze_1 = sync(tmp_path, 1, start_date="2024-01-01", streams=ALL_STREAMS)
-    concurrent, braze_n = sync(tmp_path, 6, start_date="2024-01-01", streams=ALL_STREAMS)
+    sequential, braze_1 = sync(tmp_path, 1, start_date="2024-01-01", streams=KPI_STREAMS)
+    concurrent, braze_n = sync(tmp_path, 6, start_date="2024-01-01", streams=KPI_STREAMS)
     assert sequential.returncode == concurrent.returncode == 0
     assert {r["stream"] for r in (m for m in sequential.messages if m["type"] == "RECORD")} == set(
-        ALL_STREAMS
+        KPI_STREAMS
     )
     assert comparable(concurrent) == comparable(sequential)
     assert len(braze_n.data_requests()) == len(braze_1.data_requests())
@@ -119,11 +119,11 @@ def test_a_failure_in_a_later_stream_leaves_the_same_output(tmp_path: Path) -> N
     state = {
         "bookmarks": {
             stream: {"partitions": partition_list(dict.fromkeys(APPS, "2024-10-01"))}
-            for stream in ALL_STREAMS
+            for stream in KPI_STREAMS
         }
     }
-    sequential, _ = sync(tmp_path, 1, fault=fault(), state=state, streams=ALL_STREAMS)
-    concurrent, _ = sync(tmp_path, 4, fault=fault(), state=state, streams=ALL_STREAMS)
+    sequential, _ = sync(tmp_path, 1, fault=fault(), state=state, streams=KPI_STREAMS)
+    concurrent, _ = sync(tmp_path, 4, fault=fault(), state=state, streams=KPI_STREAMS)
     assert sequential.returncode != 0
     assert comparable(concurrent) == comparable(sequential)
     streams_written = {m["stream"] for m in sequential.messages if m["type"] == "RECORD"}

@@ -16,8 +16,8 @@ import pytest
 from braze_emulator import WORKSPACE, BrazeEmulator
 from tap_braze_dau.plan.checkpoints import WINDOW_SHARE
 from tests.helpers import (
-    ALL_STREAMS,
     API_KEY,
+    KPI_STREAMS,
     TapRun,
     all_bookmarks,
     assert_states_claim_only_emitted,
@@ -78,7 +78,7 @@ def assert_a_state_follows_every_series_end(run: TapRun) -> None:
 
 @pytest.mark.parametrize(
     ("apps", "years", "streams"),
-    [(200, 3, ("dau",)), (20, 3, ALL_STREAMS), (1, 3, ("dau", "mau"))],
+    [(200, 3, ("dau",)), (20, 3, KPI_STREAMS), (1, 3, ("dau", "mau"))],
     ids=["200-apps", "5-streams-20-apps", "1-app"],
 )
 def test_state_bytes_stay_under_a_tenth_of_record_bytes(
@@ -122,11 +122,11 @@ def windows_of(run: TapRun) -> list[list[dict[str, Any]]]:
 def test_a_state_follows_the_end_of_every_series(tmp_path: Path) -> None:
     """Five streams, two apps and the workspace, a year each: past the small state,
     STATE still lands where each series ends, claiming its last day."""
-    run = backfill(tmp_path, apps=2, years=1, streams=ALL_STREAMS)
-    assert len(series_ends(run)) == len(ALL_STREAMS) * 3
+    run = backfill(tmp_path, apps=2, years=1, streams=KPI_STREAMS)
+    assert len(series_ends(run)) == len(KPI_STREAMS) * 3
     assert_a_state_follows_every_series_end(run)
     # past the small state, not every window got one
-    assert len(run.states) < len(ALL_STREAMS) * 3 * 4
+    assert len(run.states) < len(KPI_STREAMS) * 3 * 4
 
 
 def test_the_records_a_sigkill_could_lose_are_bounded(tmp_path: Path) -> None:

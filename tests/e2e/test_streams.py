@@ -16,8 +16,8 @@ import pytest
 
 from braze_emulator import BY_STREAM, WORKSPACE, BrazeEmulator, Fault
 from tests.helpers import (
-    ALL_STREAMS,
     API_KEY,
+    KPI_STREAMS,
     all_bookmarks,
     assert_states_claim_only_emitted,
     base_config,
@@ -48,7 +48,7 @@ def test_a_run_without_a_catalog_syncs_dau_alone(emulator: BrazeEmulator, tmp_pa
     assert set(run.last_state["bookmarks"]) == {"dau"}
 
 
-@pytest.mark.parametrize("stream", ALL_STREAMS)
+@pytest.mark.parametrize("stream", KPI_STREAMS)
 def test_each_stream_delivers_its_own_series_exactly_once(
     emulator: BrazeEmulator, tmp_path: Path, stream: str
 ) -> None:
@@ -87,17 +87,17 @@ def test_sessions_always_asks_for_daily_points(emulator: BrazeEmulator, tmp_path
 def test_every_stream_in_one_run_each_with_its_own_state(
     emulator: BrazeEmulator, tmp_path: Path
 ) -> None:
-    run = run_tap(backfill_config(emulator), tmp_path, catalog=catalog_selecting(ALL_STREAMS))
+    run = run_tap(backfill_config(emulator), tmp_path, catalog=catalog_selecting(KPI_STREAMS))
     assert run.returncode == 0, run.stderr
     # the SDK's order, one stream after another
     order = [m["stream"] for m in run.messages if m["type"] == "SCHEMA"]
-    assert order == sorted(ALL_STREAMS)
-    for stream in ALL_STREAMS:
+    assert order == sorted(KPI_STREAMS)
+    for stream in KPI_STREAMS:
         for series in SERIES:
             assert run.days(series, stream) == emulator.expected(series, FIRST, LAST, stream)
     assert run.last_state is not None
     assert all_bookmarks(run.last_state) == {
-        (stream, series): LAST.isoformat() for stream in ALL_STREAMS for series in SERIES
+        (stream, series): LAST.isoformat() for stream in KPI_STREAMS for series in SERIES
     }
     assert_states_claim_only_emitted(run)
 
@@ -221,7 +221,7 @@ def test_a_429_on_one_stream_pauses_the_others(emulator: BrazeEmulator, tmp_path
         window_days=100,
         max_parallel_requests=parallel,
     )
-    run = run_tap(config, tmp_path, catalog=catalog_selecting(ALL_STREAMS))
+    run = run_tap(config, tmp_path, catalog=catalog_selecting(KPI_STREAMS))
     assert run.returncode == 0, run.stderr
     requests = emulator.data_requests()
     (refusal,) = [r for r in requests if r.status == 429]
@@ -230,7 +230,7 @@ def test_a_429_on_one_stream_pauses_the_others(emulator: BrazeEmulator, tmp_path
     assert len(during_pause) <= parallel - 1
     after = [r for r in requests if r.at >= refusal.reset_sent]
     assert {r.stream for r in after} - {"mau"}, "other streams resumed after the reset"
-    for stream in ALL_STREAMS:
+    for stream in KPI_STREAMS:
         for series in SERIES:
             assert run.days(series, stream) == emulator.expected(
                 series, dt.date(2023, 6, 1), LAST, stream

@@ -10,9 +10,10 @@ import pytest
 from tap_braze_dau.declarations import SeriesKey
 from tap_braze_dau.errors import StateError
 from tap_braze_dau.plan.bookmarks import bookmarks_of
+from tap_braze_dau.streams import DAU, EVENT_COUNTS, MAU, SESSIONS_HOURLY
 from tests.helpers import partition_list
 
-STREAMS = {"dau": ("app_id",), "mau": ("app_id",), "event_counts": ("event", "app_id")}
+STREAMS = (DAU, MAU, EVENT_COUNTS, SESSIONS_HOURLY)
 
 
 def test_bookmarks_of_every_stream_and_series() -> None:
@@ -72,4 +73,30 @@ def test_a_series_of_several_dimensions_is_read_from_its_whole_context() -> None
     }
     del partition["context"]["event"]  # type: ignore[attr-defined]
     with pytest.raises(StateError, match="no event context"):
+        bookmarks_of(state, STREAMS)
+
+
+def test_an_hourly_stream_bookmarks_an_utc_hour() -> None:
+    state = {
+        "bookmarks": {
+            "sessions_hourly": {
+                "partitions": [
+                    {"context": {"app_id": "ios"}, "replication_key_value": "2024-03-10T07:00:00Z"},
+                    {
+                        "context": {"app_id": "_workspace"},
+                        "replication_key_value": "2024-03-10T08:00:00+01:00",
+                    },
+                ]
+            }
+        }
+    }
+    utc = dt.timezone.utc
+    assert bookmarks_of(state, STREAMS) == {
+        SeriesKey.of("sessions_hourly", app_id="ios"): dt.datetime(2024, 3, 10, 7, tzinfo=utc),
+        SeriesKey.of("sessions_hourly", app_id="_workspace"): dt.datetime(
+            2024, 3, 10, 7, tzinfo=utc
+        ),
+    }
+    state["bookmarks"]["sessions_hourly"]["partitions"][0]["replication_key_value"] = "2024-03-10"
+    with pytest.raises(StateError, match="sessions_hourly"):
         bookmarks_of(state, STREAMS)

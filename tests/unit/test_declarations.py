@@ -4,14 +4,45 @@ from __future__ import annotations
 
 import pytest
 
-from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
-from tap_braze_dau.streams import BY_NAME, STREAMS
+from tap_braze_dau.declarations import POOLS, ListDeclaration, SeriesKey, StreamDeclaration
+from tap_braze_dau.singer.settings import BY_NAME as BY_SETTING
+from tap_braze_dau.streams import BY_NAME, LISTS, LISTS_BY_NAME, STREAMS
 from tap_braze_dau.tap import TapBrazeDau
 
 
-def test_names_and_permissions_are_distinct() -> None:
+def test_names_and_requests_are_distinct() -> None:
+    names = [s.name for s in STREAMS] + [s.name for s in LISTS]
+    assert len(set(names)) == len(names)
     assert len(BY_NAME) == len(STREAMS)
-    assert len({s.endpoint.permission for s in STREAMS}) == len(STREAMS)
+    # Two streams may share an endpoint (sessions daily and hourly), never a request.
+    requests = {(s.endpoint.path, tuple(sorted(s.endpoint.params.items()))) for s in STREAMS}
+    assert len(requests) == len(STREAMS)
+
+
+@pytest.mark.parametrize("stream", STREAMS, ids=[s.name for s in STREAMS])
+def test_each_series_stream_is_in_a_documented_pool_and_its_listed_dimensions_have_a_list(
+    stream: StreamDeclaration,
+) -> None:
+    assert stream.endpoint.pool in POOLS
+    for dimension in stream.dimensions:
+        if dimension.listed_by is not None:
+            assert dimension.listed_by in LISTS_BY_NAME
+            assert dimension.setting in BY_SETTING
+            assert BY_SETTING[dimension.setting].kind == "string_list"
+
+
+@pytest.mark.parametrize("listed", LISTS, ids=[s.name for s in LISTS])
+def test_each_list_stream_is_keyed_on_a_required_string(listed: ListDeclaration) -> None:
+    schema = listed.schema()
+    (key,) = listed.key_columns
+    assert key in schema["required"]
+    assert schema["properties"][key]["type"] == ["string"]
+    assert listed.endpoint.pool in POOLS
+    tap = TapBrazeDau(config={"api_key": "k"}, validate_config=True)
+    offered = tap.streams[listed.name]
+    assert offered.primary_keys == [key]
+    assert offered.replication_method == "FULL_TABLE"
+    assert not offered.selected_by_default
 
 
 def test_dau_alone_is_what_a_run_without_a_catalog_syncs() -> None:

@@ -98,3 +98,47 @@ def test_abandoning_the_iteration_stops_the_workers() -> None:
     next(results)
     results.close()
     assert stop.is_set()
+
+
+def test_while_one_lane_is_held_the_other_lanes_keep_going_in_order() -> None:
+    """Jobs 0-9 are in lane "a", held until released; jobs 10-29 in lane "b": they all
+    run while "a" waits, and the results still come back in job order."""
+    released = threading.Event()
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def work(job: int) -> int:
+        with lock:
+            started.append(job)
+        return job
+
+    fetcher = OrderedFetcher(
+        work,
+        3,
+        threading.Event(),
+        lane=lambda job: "a" if job < 10 else "b",
+        lane_open=lambda lane: lane == "b" or released.is_set(),
+    )
+    results: list[int] = []
+    consumer = threading.Thread(
+        target=lambda: results.extend(job for job, _result in fetcher.map(range(30)))
+    )
+    consumer.start()
+    deadline = time.monotonic() + 10
+    while len(started) < 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with lock:
+        assert sorted(started) == list(range(10, 30))  # only lane b, while a is held
+        assert results == []  # job 0 comes first
+    released.set()
+    consumer.join(10)
+    assert results == list(range(30))
+
+
+def test_no_job_after_a_failed_one_is_started() -> None:
+    recorder = Recorder(fail_on=3)
+    fetcher = OrderedFetcher(recorder, 4, threading.Event())
+    with pytest.raises(RuntimeError, match="job 3 failed"):
+        list(fetcher.map(range(200)))
+    # jobs already running when 3 failed may finish; nothing is started after that
+    assert max(recorder.started) < 3 + 4 * AHEAD_PER_WORKER + 1

@@ -8,7 +8,13 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tap_braze_dau.braze.rate_limits import RateLimitGate, parse_reset
+from tap_braze_dau.braze.rate_limits import (
+    Quota,
+    RateLimitGate,
+    RateLimitPools,
+    parse_reset,
+    quota_of,
+)
 from tap_braze_dau.redaction import redact
 
 NOW = 1_800_000_000.0
@@ -63,3 +69,57 @@ def test_the_gate_lets_go_when_the_run_stops() -> None:
     started = time.time()
     gate.wait(stop)
     assert time.time() - started < 5
+
+
+# -- pacing: the reserve left to the workspace's other API clients ---------------------------
+
+
+def test_quota_is_read_from_the_headers_or_not_at_all() -> None:
+    headers = {
+        "X-RateLimit-Limit": "1000",
+        "X-RateLimit-Remaining": "99",
+        "X-RateLimit-Reset": "1800000600",
+    }
+    assert quota_of(headers, NOW) == Quota(1000, 99, 1_800_000_600)
+    assert quota_of({"X-RateLimit-Limit": "1000"}, NOW) is None
+    assert quota_of({"X-RateLimit-Limit": "x", "X-RateLimit-Remaining": "5"}, NOW) is None
+
+
+@given(
+    st.integers(min_value=1, max_value=10**6),
+    st.integers(min_value=0, max_value=10**6),
+    st.floats(0, 0.99),
+)
+def test_a_pool_is_at_the_reserve_exactly_when_remaining_is_down_to_its_share(
+    limit: int, remaining: int, reserve: float
+) -> None:
+    assert Quota(limit, remaining, None).at_reserve(reserve) == (remaining <= reserve * limit)
+
+
+def test_the_gate_holds_at_the_reserve_until_the_reset_and_says_so_once() -> None:
+    clock = [NOW]
+    gate = RateLimitGate(clock=lambda: clock[0])
+    assert gate.pace(Quota(1000, 101, NOW + 600), 0.1) is None
+    assert gate.seconds_remaining() == 0
+    until = gate.pace(Quota(1000, 100, NOW + 600), 0.1)
+    assert until is not None
+    assert until >= NOW + 600
+    assert gate.seconds_remaining() >= 600
+    assert gate.pace(Quota(1000, 99, NOW + 600), 0.1) is None  # the same hold: said once
+    clock[0] = NOW + 601
+    assert gate.seconds_remaining() == 0
+    # an answer from before the reset, read after it, holds nothing
+    assert gate.pace(Quota(1000, 98, NOW + 600), 0.1) is None
+    assert gate.seconds_remaining() == 0
+    # the next period at the reserve is a new hold, said again
+    assert gate.pace(Quota(1000, 50, NOW + 4200), 0.1) is not None
+
+
+def test_pools_are_paced_apart_and_count_what_was_sent() -> None:
+    pools = RateLimitPools(clock=lambda: NOW)
+    pools.gate("purchases").pace(Quota(1000, 0, NOW + 60), 0.1)
+    assert pools.gate("purchases").seconds_remaining() > 59
+    assert pools.gate("default").seconds_remaining() == 0
+    pools.count_sent("default")
+    pools.count_sent("default")
+    assert pools.sent() == {"default": 2}

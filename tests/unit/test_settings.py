@@ -60,6 +60,17 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"app_ids": [WORKSPACE_APP_ID]}, "app_ids"),
     ({"include_workspace_total": "yes"}, "include_workspace_total"),
     ({"user_agent": 5}, "user_agent"),
+    ({"event_names": "login"}, "event_names"),
+    ({"event_names": ["login", ""]}, "event_names"),
+    ({"event_names": ["login", "login"]}, "event_names"),
+    ({"product_ids": [7]}, "product_ids"),
+    ({"product_ids": ["_all"]}, "product_ids"),
+    ({"segment_ids": ["a", "a"]}, "segment_ids"),
+    ({"segment_ids": {"a": 1}}, "segment_ids"),
+    ({"rate_limit_reserve": 1}, "rate_limit_reserve"),
+    ({"rate_limit_reserve": -0.1}, "rate_limit_reserve"),
+    ({"rate_limit_reserve": "half"}, "rate_limit_reserve"),
+    ({"rate_limit_reserve": True}, "rate_limit_reserve"),
 ]
 
 
@@ -187,3 +198,18 @@ def test_a_misspelt_setting_is_named_with_the_closest_known_one() -> None:
 @given(st.dictionaries(st.sampled_from(sorted(TapBrazeDau.own_settings)), st.none()))
 def test_known_settings_are_never_warned_about(config: dict[str, None]) -> None:
     assert unknown_settings(config, TapBrazeDau.own_settings) == []
+
+
+def test_dimension_settings_and_the_reserve_parse_with_their_defaults() -> None:
+    settings = parse_settings(GOOD)
+    assert (settings.event_names, settings.product_ids, settings.segment_ids) == ((), (), ())
+    assert settings.rate_limit_reserve == 0.1
+    assert settings.client_options.rate_limit_reserve == 0.1
+    chosen = parse_settings(
+        coerce_number_strings(
+            {**GOOD, "event_names": ["a", "b"], "segment_ids": [], "rate_limit_reserve": "0"}
+        )
+    )
+    assert chosen.named("event_names") == ("a", "b")
+    assert chosen.named("segment_ids") == ()  # empty: every value the list returns
+    assert chosen.client_options.rate_limit_reserve == 0.0

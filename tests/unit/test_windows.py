@@ -12,11 +12,15 @@ from hypothesis import strategies as st
 
 from tap_braze_dau.plan.windows import (
     ONE_DAY,
+    ONE_HOUR,
     Window,
     ending_at,
     first_day_to_sync,
     history_windows,
+    last_hour,
+    parse_hour,
     plan_windows,
+    start_hour,
     today_in,
 )
 
@@ -151,3 +155,103 @@ def test_today_depends_on_the_zone() -> None:
 def test_window_rejects_reversed_bounds() -> None:
     with pytest.raises(ValueError, match="starts after it ends"):
         Window(dt.date(2024, 1, 2), dt.date(2024, 1, 1))
+
+
+# -- hours --------------------------------------------------------------------------------
+
+UTC = dt.timezone.utc
+hours = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1)).map(
+    lambda moment: moment.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+)
+
+
+@given(hours, st.integers(min_value=0, max_value=3000), window_sizes)
+def test_an_hourly_plan_tiles_the_hours_exactly_with_the_fewest_requests(
+    first: dt.datetime, span: int, size: int
+) -> None:
+    last = first + span * ONE_HOUR
+    windows = plan_windows(first, last, size)
+    covered = [w.first + n * ONE_HOUR for w in windows for n in range(w.length)]
+    assert covered == [first + n * ONE_HOUR for n in range(span + 1)]
+    assert len(windows) == -(-(span + 1) // size)
+    assert all(w.length == size for w in windows[1:])
+    assert all(w.hourly for w in windows)
+    assert windows[-1].last == last
+
+
+@given(hours, window_sizes, st.integers(min_value=1, max_value=400))
+def test_hourly_history_windows_walk_back_that_many_days_of_hours(
+    last: dt.datetime, size: int, max_days: int
+) -> None:
+    windows = history_windows(last, size, max_days)
+    assert windows[0].last == last
+    assert windows[-1].first == last - (max_days * 24 - 1) * ONE_HOUR
+    assert sum(w.length for w in windows) == max_days * 24
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "hours_in_day"),
+    [
+        ("Europe/Paris", dt.date(2024, 3, 31), 23),
+        ("Europe/Paris", dt.date(2024, 10, 27), 25),
+        ("America/New_York", dt.date(2024, 3, 10), 23),
+        ("America/New_York", dt.date(2024, 11, 3), 25),
+        ("UTC", dt.date(2024, 3, 31), 24),
+        ("Asia/Tokyo", dt.date(2024, 3, 31), 24),
+    ],
+)
+def test_a_day_of_a_dst_change_has_23_or_25_utc_hours(
+    zone: str, day: dt.date, hours_in_day: int
+) -> None:
+    tz = ZoneInfo(zone)
+    first = start_hour(day, tz)
+    last = last_hour(day, tz, dt.datetime(2030, 1, 1, tzinfo=UTC))
+    assert Window(first, last).length == hours_in_day
+    assert first.astimezone(tz).replace(tzinfo=None) == dt.datetime.combine(day, dt.time(0))
+
+
+def test_the_last_hour_without_end_date_is_the_hour_of_now() -> None:
+    now = dt.datetime(2024, 5, 1, 13, 59, 59, tzinfo=UTC)
+    assert last_hour(None, ZoneInfo("Europe/Paris"), now) == dt.datetime(2024, 5, 1, 13, tzinfo=UTC)
+
+
+def test_an_hourly_window_asks_braze_for_the_middle_of_its_last_hour() -> None:
+    last = dt.datetime(2024, 5, 1, 13, tzinfo=UTC)
+    assert ending_at(last, ZoneInfo("Europe/Paris")) == "2024-05-01T13:30:00Z"
+    window = Window(last - 99 * ONE_HOUR, last)
+    assert window.length == 100
+    assert dt.datetime(2024, 5, 1, 13, 30, tzinfo=UTC) in window
+    assert last + ONE_HOUR not in window
+    assert last.date() not in window  # a day is never in an hourly window
+    assert str(window) == "2024-04-27T10:00:00Z..2024-05-01T13:00:00Z"
+
+
+def test_a_window_never_mixes_days_and_hours() -> None:
+    with pytest.raises(ValueError, match="mixes"):
+        Window(dt.date(2024, 1, 1), dt.datetime(2024, 1, 2, tzinfo=UTC))
+
+
+def test_an_hourly_look_back_is_that_many_days_of_hours_never_before_the_start() -> None:
+    bookmark = dt.datetime(2024, 5, 10, 7, tzinfo=UTC)
+    start = dt.datetime(2024, 5, 8, 22, tzinfo=UTC)
+    assert first_day_to_sync(bookmark=bookmark, start_date=None, lookback_days=3) == (
+        bookmark - 72 * ONE_HOUR
+    )
+    assert first_day_to_sync(bookmark=bookmark, start_date=start, lookback_days=3) == start
+
+
+@pytest.mark.parametrize(
+    ("text", "hour"),
+    [
+        ("2024-05-01T13:00:00Z", dt.datetime(2024, 5, 1, 13, tzinfo=UTC)),
+        ("2024-05-01T15:00:00+02:00", dt.datetime(2024, 5, 1, 13, tzinfo=UTC)),
+    ],
+)
+def test_an_hour_bookmark_is_read_as_an_utc_instant(text: str, hour: dt.datetime) -> None:
+    assert parse_hour(text) == hour
+
+
+@pytest.mark.parametrize("text", ["2024-05-01", "2024-05-01T13:00:00", "soon", 5])
+def test_an_hour_bookmark_without_a_zone_is_refused(text: object) -> None:
+    with pytest.raises(ValueError, match="expected an hour"):
+        parse_hour(text)

@@ -1,0 +1,142 @@
+"""Braze's lists of events, products and segments: read whole, once per run.
+
+A list is both a full-table stream (`events`, `products`, `segments`) and, unless a
+setting names them, where the values of a dimension come from (the events of
+`event_counts`, ...). Whichever asks first, the list is read once and kept for the run,
+so selecting `events` and `event_counts` together costs one reading.
+
+Paging (`page` from 0) is pure (`is_last_page`): a list ends at an empty page, or at a
+page shorter than Braze's documented page size; where the size is undocumented
+(products), at a page shorter than the pages before it. A page that repeats the one
+before (a server ignoring `page`) stops the run instead of looping.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tap_braze_dau.braze.client import BrazeClient, Request
+from tap_braze_dau.declarations import Column, ListDeclaration
+from tap_braze_dau.errors import BrazeDataError
+from tap_braze_dau.redaction import shown
+
+#: No workspace has this many pages of events, products or segments; a list still going
+#: is a server that ignores `page`.
+MAX_PAGES = 10_000
+
+
+def is_last_page(size: int, page_size: int | None, largest_before: int) -> bool:
+    """Whether a page of `size` items ends the list, given the documented `page_size`
+    (None: undocumented) and the largest page before it (0 for the first page)."""
+    if size == 0:
+        return True
+    if page_size is not None:
+        return size < page_size
+    return largest_before > 0 and size < largest_before
+
+
+def _column_value(column: Column, value: object, where: str) -> object:
+    ok = {
+        "string": isinstance(value, str),
+        "boolean": isinstance(value, bool),
+        "string_list": isinstance(value, list) and all(isinstance(v, str) for v in value),
+    }[column.kind]
+    if value is None or ok:
+        return value
+    msg = f"Braze returned {column.source} {shown(value)} in {where} (expected {column.kind})"
+    raise BrazeDataError(msg)
+
+
+def record_of(item: object, declaration: ListDeclaration, where: str) -> dict[str, Any]:
+    """The record of one list item; an item without its key is not data."""
+    key = declaration.columns[0]
+    if declaration.items_are_strings:
+        if isinstance(item, str) and item:
+            return {key.name: item}
+        msg = f"Braze returned {shown(item)} in {where} (expected a non-empty string)"
+        raise BrazeDataError(msg)
+    if not isinstance(item, dict) or not isinstance(item.get(key.source), str):
+        msg = f"Braze returned {shown(item)} in {where} (expected an object with {key.source})"
+        raise BrazeDataError(msg)
+    return {c.name: _column_value(c, item.get(c.source), where) for c in declaration.columns}
+
+
+def read_list(
+    client: BrazeClient, declaration: ListDeclaration, *, for_stream: str
+) -> list[dict[str, Any]]:
+    """Every record of a list, in Braze's order, each key once; `for_stream` is the
+    stream the list is read for (a 403 names it)."""
+    records: dict[str, dict[str, Any]] = {}
+    key = declaration.key_columns[0]
+    previous: list[object] | None = None
+    largest = 0
+    endpoint = declaration.endpoint
+    for page in range(MAX_PAGES):
+        reason = "" if for_stream == declaration.name else f", for the values of {for_stream}"
+        request = Request(
+            for_stream,
+            endpoint,
+            {**endpoint.params, "page": page},
+            f"{endpoint.path} (page {page}{reason})",
+        )
+        items = client.fetch(request)
+        if items and items == previous:
+            msg = (
+                f"Braze returned the same items for page {page} of {endpoint.path} as for "
+                f"page {page - 1}: it seems to ignore `page`; stopping rather than looping"
+            )
+            raise BrazeDataError(msg)
+        for item in items:
+            record = record_of(item, declaration, f"page {page} of {endpoint.path}")
+            records.setdefault(record[key], record)
+        if is_last_page(len(items), declaration.page_size, largest):
+            return list(records.values())
+        largest = max(largest, len(items))
+        previous = items
+    msg = f"{endpoint.path} still had items after {MAX_PAGES} pages; stopping"
+    raise BrazeDataError(msg)
+
+
+class Listings:
+    """The lists of one run, each read at most once (thread-safe)."""
+
+    def __init__(self, client: Callable[[], BrazeClient], logger: logging.Logger) -> None:
+        self._client = client
+        self._logger = logger
+        self._lock = threading.Lock()
+        self._read: dict[str, list[dict[str, Any]]] = {}
+        self._told: set[str] = set()
+
+    def records(self, declaration: ListDeclaration, *, for_stream: str) -> list[dict[str, Any]]:
+        with self._lock:
+            if declaration.name not in self._read:
+                records = read_list(self._client(), declaration, for_stream=for_stream)
+                self._logger.info(
+                    "%s: Braze lists %d at the start of this run",
+                    declaration.name.capitalize(),
+                    len(records),
+                )
+                self._read[declaration.name] = records
+            return self._read[declaration.name]
+
+    def values(self, declaration: ListDeclaration, *, for_stream: str) -> Sequence[str]:
+        """The dimension values the list gives: every key, or (segments) those of the
+        items that can have a series."""
+        key = declaration.key_columns[0]
+        when = declaration.series_when
+        records = self.records(declaration, for_stream=for_stream)
+        values = [record[key] for record in records if when is None or record.get(when) is True]
+        if len(values) < len(records) and declaration.name not in self._told:
+            self._told.add(declaration.name)
+            self._logger.info(
+                "%s: %d of %d have %s, so a series in %s; the others are not requested",
+                declaration.name.capitalize(),
+                len(values),
+                len(records),
+                when,
+                for_stream,
+            )
+        return values
