@@ -2,7 +2,8 @@
 
 from braze_emulator.clock import HOURLY_TIME_FORMATS
 from braze_emulator.dimensions import DEFAULT_PAGE_SIZES, Segment
-from braze_emulator.endpoints import LIST_STREAMS, SERIES_STREAMS
+from braze_emulator.endpoints import LIST_STREAMS, MESSAGING_STREAMS, SERIES_STREAMS
+from braze_emulator.messaging import CHANNELS, Campaign, Canvas, many_campaigns, many_canvases
 from braze_emulator.pools import DEFAULT_POOLS
 from braze_emulator.server import (
     ALL_PERMISSIONS,
@@ -20,16 +21,22 @@ __all__ = [
     "ALL_PERMISSIONS",
     "BY_PATH",
     "BY_STREAM",
+    "CHANNELS",
     "DEFAULT_PAGE_SIZES",
     "DEFAULT_POOLS",
     "HOURLY_TIME_FORMATS",
     "LIST_STREAMS",
+    "MESSAGING_STREAMS",
     "SERIES_STREAMS",
     "STREAMS",
     "WORKSPACE",
     "BrazeEmulator",
+    "Campaign",
+    "Canvas",
     "Fault",
     "LoggedRequest",
     "Segment",
+    "many_campaigns",
+    "many_canvases",
     "value_for",
 ]

@@ -6,11 +6,15 @@ runs, `GET /_emulator/requests` lists the requests it saw, `POST /_emulator/faul
 `POST /_emulator/revise` (`{"stream": "dau", "app_id": "ios", "day": "2024-12-31",
 "value": 42}`, and `"dimension"` for an event, product or segment) revises a day,
 `POST /_emulator/delete` and `POST /_emulator/stale` (`{"value": "signup"}`) delete an event,
-product or segment (gone from its list too) or make it stale (still listed), and
-`POST /_emulator/clear` forgets faults and requests.
+product, segment, campaign or Canvas (gone from its list too) or make it stale (still
+listed), and `POST /_emulator/clear` forgets faults and requests.
 
 Dimensions: `--event signup:2024-01-01`, `--product sku-1:2024-02-01`,
 `--segment seg-1:Power users:2024-03-01` (repeat each for more), `--untracked-segment seg-1`.
+Campaigns and Canvases: `--campaign c-1:Welcome:2024-03-01:2024-03-05` (sent from 14:00 UTC
+on the first day to 14:00 UTC on the last; `c-2:Draft::` never sent), `--canvas
+cv-1:Onboarding:2024-03-01:2024-06-30`, `--archived c-1`, and for a benchmark
+`--many-campaigns 750 --many-canvases 50` (spread over the year ending today, `--seed`).
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from braze_emulator.clock import HOURLY_TIME_FORMATS
-from braze_emulator.dimensions import KINDS, Segment
+from braze_emulator.dimensions import DEFAULT_PAGE_SIZES, Segment
+from braze_emulator.messaging import Campaign, Canvas, many_campaigns, many_canvases
 from braze_emulator.pools import DEFAULT_POOLS
 from braze_emulator.server import ALL_PERMISSIONS, BrazeEmulator
 
@@ -51,6 +57,24 @@ def _segment(text: str) -> tuple[str, str, dt.date]:
         msg = f"expected ID:NAME:FIRST_DAY, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return segment_id, name, dt.date.fromisoformat(first_day)
+
+
+def _messaged(text: str) -> tuple[str, str, dt.datetime | None, dt.datetime | None]:
+    """ID:NAME:FIRST_DAY:LAST_DAY, the name possibly holding colons, the days possibly empty
+    (never sent); each day's instant is 14:00 UTC."""
+    item_id, _, rest = text.partition(":")
+    rest, _, last = rest.rpartition(":")
+    name, _, first = rest.rpartition(":")
+    if not item_id or not name:
+        msg = f"expected ID:NAME:FIRST_DAY:LAST_DAY, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+
+    def instant(day: str) -> dt.datetime | None:
+        if not day:
+            return None
+        return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(14), dt.timezone.utc)
+
+    return item_id, name, instant(first), instant(last)
 
 
 def _count(text: str) -> tuple[str, int]:
@@ -146,7 +170,8 @@ def main(argv: list[str] | None = None) -> None:
         action="append",
         default=[],
         metavar="VALUE",
-        help="an event, product or segment still listed whose series is refused",
+        help="an event, product, segment, campaign or Canvas still listed whose series "
+        "(and details) are refused",
     )
     parser.add_argument(
         "--page-size",
@@ -154,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
         type=_count,
         default=[],
         metavar="KIND:N",
-        help=f"items a page of a list ({', '.join(KINDS)})",
+        help=f"items a page of a list ({', '.join(DEFAULT_PAGE_SIZES)})",
     )
     others = sorted(set(DEFAULT_POOLS) - {"default"})
     parser.add_argument(
@@ -180,8 +205,62 @@ def main(argv: list[str] | None = None) -> None:
         help="how unit=hour points write `time`: in the workspace zone with its offset, "
         "in UTC with Z, or in the workspace zone without an offset",
     )
+    parser.add_argument(
+        "--campaign",
+        action="append",
+        type=_messaged,
+        default=[],
+        metavar="ID:NAME:FIRST_SENT:LAST_SENT",
+        help="a campaign (email), sent from the first day to the last (empty: never sent)",
+    )
+    parser.add_argument(
+        "--canvas",
+        action="append",
+        type=_messaged,
+        default=[],
+        metavar="ID:NAME:FIRST_ENTRY:LAST_ENTRY",
+        help="a Canvas, entered from the first day to the last (empty: never entered)",
+    )
+    parser.add_argument(
+        "--archived",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a --campaign or --canvas that is archived",
+    )
+    parser.add_argument(
+        "--many-campaigns",
+        type=int,
+        default=0,
+        metavar="COUNT",
+        help="COUNT more campaigns spread over the year ending today (about COUNT * 24 / 365 "
+        "with stats on a day)",
+    )
+    parser.add_argument("--many-canvases", type=int, default=0, metavar="COUNT")
+    parser.add_argument("--seed", type=int, default=0, help="of --many-campaigns/--many-canvases")
     parser.add_argument("--url-file", type=Path)
     args = parser.parse_args(argv)
+    archived = set(args.archived)
+    try:
+        campaigns = {
+            item_id: Campaign(name, first_sent=first, last_sent=last, archived=item_id in archived)
+            for item_id, name, first, last in args.campaign
+        }
+        canvases = {
+            item_id: Canvas(name, first_entry=first, last_entry=last, archived=item_id in archived)
+            for item_id, name, first, last in args.canvas
+        }
+    except ValueError as error:  # e.g. a last day before the first
+        parser.error(str(error))
+    if archived - set(campaigns) - set(canvases):
+        names = sorted(archived - set(campaigns) - set(canvases))
+        parser.error(f"--archived names no --campaign or --canvas: {names}")
+    if args.many_campaigns or args.many_canvases:
+        zone = ZoneInfo(args.workspace_tz)
+        last_day = args.today or dt.datetime.now(zone).date()
+        first_day = last_day - dt.timedelta(days=364)
+        campaigns.update(many_campaigns(args.many_campaigns, first_day, last_day, seed=args.seed))
+        canvases.update(many_canvases(args.many_canvases, first_day, last_day, seed=args.seed))
     untracked = set(args.untracked_segment)
     segments = {
         segment_id: Segment(name, first_day, analytics_tracking_enabled=segment_id not in untracked)
@@ -213,6 +292,8 @@ def main(argv: list[str] | None = None) -> None:
             pool_limits=dict(args.pool_limit) or None,
             pool_periods=dict(args.pool_period) or None,
             hourly_time_format=args.hourly_time_format,
+            campaigns=campaigns,
+            canvases=canvases,
         ).start()
     except ValueError as error:  # e.g. a --deleted value that is nothing
         parser.error(str(error))

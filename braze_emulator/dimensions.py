@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 KINDS = ("events", "products", "segments")
-DEFAULT_PAGE_SIZES = {"events": 250, "products": 100, "segments": 100}
+#: Items a page of each list endpoint (campaigns and Canvases: see messaging.py).
+DEFAULT_PAGE_SIZES = {
+    "events": 250,
+    "products": 100,
+    "segments": 100,
+    "campaigns": 100,
+    "canvases": 100,
+}
 
 
 @dataclass(frozen=True)
@@ -44,18 +51,21 @@ class Dimensions:
         self._refused = frozenset(deleted)
         self._gone: frozenset[str] = frozenset()
         sizes = dict(page_sizes or {})
-        unknown = set(sizes) - set(KINDS)
+        unknown = set(sizes) - set(DEFAULT_PAGE_SIZES)
         if unknown:
-            msg = f"unknown page_sizes {sorted(unknown)}; known: {list(KINDS)}"
+            msg = f"unknown page_sizes {sorted(unknown)}; known: {list(DEFAULT_PAGE_SIZES)}"
             raise ValueError(msg)
         if any(size < 1 for size in sizes.values()):
             msg = f"page sizes must be at least 1: {sizes}"
             raise ValueError(msg)
         self.page_sizes = {**DEFAULT_PAGE_SIZES, **sizes}
 
+    def knows(self, value: str) -> bool:
+        """Whether a value is an event name, a product id or a segment id."""
+        return value in self.events or value in self.products or value in self.segments
+
     def _check_known(self, values: Collection[str]) -> None:
-        known = set(self.events) | set(self.products) | set(self.segments)
-        unknown = set(values) - known
+        unknown = {value for value in values if not self.knows(value)}
         if unknown:
             msg = f"not an event, product or segment: {sorted(unknown)}"
             raise ValueError(msg)

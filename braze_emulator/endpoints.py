@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WORKSPACE = "_workspace"  # how the log names the workspace-wide series (no app_id sent)
+#: The kinds of messaging object: campaigns and Canvases (their list keys as well).
+MESSAGING_KINDS = ("campaigns", "canvases")
 
 
 @dataclass(frozen=True)
@@ -12,10 +14,13 @@ class Endpoint:
     """One endpoint. `stream` names it in the request log (hourly series: `<stream>_hourly`).
 
     base, spread: a KPI series' values are base + something below `spread`.
-    kind: "series" (rows under `data`) or "list" (names or objects under `key`).
+    kind: "series" (rows under `data`), "list" (names or objects under `key`), "details"
+    (one object: a campaign's or a Canvas'), "campaign_series" (rows under `data`, by
+    channel) or "canvas_series" (`data` an object: the Canvas' name and its `stats` rows).
     field_name: the value field of a series row (empty: the stream's name).
     dimension: the query parameter naming the event, product or segment asked for;
-    dimension_kind: which dimension it names ("events", "products", "segments").
+    dimension_kind: which dimension it names ("events", "products", "segments"; "campaigns",
+    "canvases" for the messaging endpoints).
     units: the values `unit` accepts (empty: `unit` is not a parameter of this endpoint).
     app_id: whether `app_id` is a parameter of this endpoint.
     """
@@ -42,6 +47,11 @@ class Endpoint:
     @property
     def is_list(self) -> bool:
         return self.kind == "list"
+
+    @property
+    def is_messaging(self) -> bool:
+        """A campaign or Canvas endpoint (their lists, details and data series)."""
+        return self.dimension_kind in MESSAGING_KINDS or self.key in MESSAGING_KINDS
 
 
 KPI_ENDPOINTS = (
@@ -110,15 +120,62 @@ ANALYTICS_ENDPOINTS = (
         app_id=False,
     ),
 )
-ENDPOINTS = KPI_ENDPOINTS + ANALYTICS_ENDPOINTS
+MESSAGING_ENDPOINTS = (
+    Endpoint("campaigns", "/campaigns/list", "campaigns.list", kind="list", key="campaigns"),
+    Endpoint(
+        "campaign_details",
+        "/campaigns/details",
+        "campaigns.details",
+        kind="details",
+        dimension="campaign_id",
+        dimension_kind="campaigns",
+        dimension_required=True,
+        app_id=False,
+    ),
+    Endpoint(
+        "campaign_stats",
+        "/campaigns/data_series",
+        "campaigns.data_series",
+        pool="campaign_series",
+        kind="campaign_series",
+        dimension="campaign_id",
+        dimension_kind="campaigns",
+        dimension_required=True,
+        app_id=False,
+    ),
+    Endpoint("canvases", "/canvas/list", "canvas.list", kind="list", key="canvases"),
+    Endpoint(
+        "canvas_details",
+        "/canvas/details",
+        "canvas.details",
+        kind="details",
+        dimension="canvas_id",
+        dimension_kind="canvases",
+        dimension_required=True,
+        app_id=False,
+    ),
+    Endpoint(
+        "canvas_stats",
+        "/canvas/data_series",
+        "canvas.data_series",
+        kind="canvas_series",
+        dimension="canvas_id",
+        dimension_kind="canvases",
+        dimension_required=True,
+        app_id=False,
+    ),
+)
+ENDPOINTS = KPI_ENDPOINTS + ANALYTICS_ENDPOINTS + MESSAGING_ENDPOINTS
 BY_PATH = {e.path: e for e in ENDPOINTS}
 BY_STREAM = {e.stream: e for e in ENDPOINTS}
 #: The five KPI streams (the tap's original ones), in their historical order.
 STREAMS = tuple(e.stream for e in KPI_ENDPOINTS)
-#: Every stream of a daily series, KPI and analytics.
-SERIES_STREAMS = tuple(e.stream for e in ENDPOINTS if not e.is_list)
-#: The list endpoints' streams.
+#: Every stream of a daily series, KPI and analytics (not the campaigns' and Canvases').
+SERIES_STREAMS = tuple(e.stream for e in ENDPOINTS if e.kind == "series")
+#: The list endpoints' streams (campaigns and canvases included).
 LIST_STREAMS = tuple(e.stream for e in ENDPOINTS if e.is_list)
+#: The campaign and Canvas endpoints' streams: lists, details and data series.
+MESSAGING_STREAMS = tuple(e.stream for e in MESSAGING_ENDPOINTS)
 ALL_PERMISSIONS = frozenset(e.permission for e in ENDPOINTS)
 DAU_PATH = BY_STREAM["dau"].path
 HOURLY_SUFFIX = "_hourly"  # `unit=hour` requests log as e.g. "sessions_hourly"

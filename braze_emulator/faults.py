@@ -20,8 +20,9 @@ class Fault:
     - "truncate": announce the full body, send half;
     - "invalid_json", "message" (a 200 whose message is `message`), "no_data" (a 200
       without `data`, or a list endpoint's key), "data_not_list";
-    - "rows": a 200 whose rows (or list items) are `transform(rows)`, or the real rows plus
-      `extra_rows`;
+    - "rows": a 200 whose rows (or list items; a Canvas series: `data.stats`) are
+      `transform(rows)`, or the real rows plus `extra_rows`; on a details endpoint the rows
+      are a one-item list of the answer, and the first item of the result answers;
     - "trickle": the headers, then the real body one byte every `seconds`;
     - "lying_encoding": a plain JSON body announced as `Content-Encoding: gzip`;
     - "gzip": the real body, honestly gzip-compressed;
@@ -32,10 +33,11 @@ class Fault:
       header `location` (default: the same path and query on another host).
     Matchers (None: any):
     stream: only requests to this stream (the log's name: e.g. "mau", "events",
-    "sessions_hourly" for `unit=hour`).
+    "sessions_hourly" for `unit=hour`, "campaign_stats", "canvas_details").
     pool: only requests counted in this rate-limit pool (e.g. "lists").
     app_id: only requests for this series (WORKSPACE for the total; lists have none).
-    dimension: only requests for this event name, product id or segment id.
+    dimension: only requests for this event name, product id or segment id (or campaign or
+    Canvas id: details and data series).
     covers: only requests whose window contains this day (YYYY-MM-DD).
     skip: matching requests let through untouched before the fault starts.
     count: matching requests it then applies to; -1 for every one from then on.

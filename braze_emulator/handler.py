@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from braze_emulator.clock import HOUR, floor_hour, parse_instant
-from braze_emulator.endpoints import BY_PATH, HOURLY_SUFFIX, WORKSPACE, Endpoint
+from braze_emulator.endpoints import BY_PATH, HOURLY_SUFFIX, MESSAGING_KINDS, WORKSPACE, Endpoint
 from braze_emulator.faults import Fault
 from braze_emulator.pools import Quota
 
@@ -30,7 +30,8 @@ class LoggedRequest:
     last_day: the window's days in the workspace zone (hourly: the days of its first and
     last hour); reset_sent, remaining: the X-RateLimit-Reset of a 429 and the
     X-RateLimit-Remaining sent; pool: the rate-limit pool counted; dimension: the event
-    name, product id or segment id asked for.
+    name, product id or segment id asked for (a campaign or Canvas id: its details or
+    data series).
     """
 
     at: float
@@ -52,7 +53,11 @@ class LoggedRequest:
 
 @dataclass(frozen=True)
 class ParsedRequest:
-    """What one request asked for; `problem` is the message of a 400 about its parameters."""
+    """What one request asked for; `problem` is the message of a 400 about its parameters.
+
+    Campaign and Canvas lists: `include_archived`, `edited_after` (`last_edit.time[gt]`);
+    `/canvas/data_series`: `variant_breakdown`, `step_breakdown` (the include_* flags).
+    """
 
     endpoint: Endpoint
     params: dict[str, str]
@@ -63,6 +68,10 @@ class ParsedRequest:
     dimension: str | None = None
     page: int = 0
     descending: bool = False
+    include_archived: bool = False
+    edited_after: dt.datetime | None = None
+    variant_breakdown: bool = False
+    step_breakdown: bool = False
 
     @property
     def stream(self) -> str:
@@ -70,9 +79,32 @@ class ParsedRequest:
         return self.endpoint.stream + (HOURLY_SUFFIX if hourly else "")
 
 
+def _ending_at(braze: BrazeEmulator, params: dict[str, str]) -> dt.datetime | str:
+    """`ending_at` in the workspace zone (absent: now), or the problem with it."""
+    if "ending_at" in params:
+        try:
+            return parse_instant(params["ending_at"]).astimezone(braze.zone)
+        except ValueError:
+            return f"Invalid ending_at: {params['ending_at']}"
+    instant = dt.datetime.now(braze.zone)
+    if braze.fixed_today:
+        instant = dt.datetime.combine(braze.fixed_today, instant.timetz())
+    return instant
+
+
+def _boolean(params: dict[str, str], name: str) -> bool | str:
+    """A `true`/`false` parameter (absent: false), or the problem with it."""
+    value = params.get(name, "false")
+    if value.lower() not in {"true", "false"}:
+        return f"Invalid {name}: {value}"
+    return value.lower() == "true"
+
+
 def parse(braze: BrazeEmulator, endpoint: Endpoint, params: dict[str, str]) -> ParsedRequest:
     if endpoint.is_list:
         return _parse_list(endpoint, params)
+    if endpoint.is_messaging:
+        return _parse_messaging(braze, endpoint, params)
     series = params.get("app_id") or WORKSPACE
     dimension = (params.get(endpoint.dimension) or None) if endpoint.dimension else None
 
@@ -85,15 +117,9 @@ def parse(braze: BrazeEmulator, endpoint: Endpoint, params: dict[str, str]) -> P
         return refused("length is required and must be an integer")
     if not 1 <= length <= 100:
         return refused("length must be between 1 and 100")
-    if "ending_at" in params:
-        try:
-            instant = parse_instant(params["ending_at"]).astimezone(braze.zone)
-        except ValueError:
-            return refused(f"Invalid ending_at: {params['ending_at']}")
-    else:
-        instant = dt.datetime.now(braze.zone)
-        if braze.fixed_today:
-            instant = dt.datetime.combine(braze.fixed_today, instant.timetz())
+    instant = _ending_at(braze, params)
+    if isinstance(instant, str):
+        return refused(instant)
     unit = params.get("unit", "day")
     if not endpoint.units and "unit" in params:
         return refused("unit is not a parameter of this endpoint")
@@ -122,10 +148,116 @@ def _parse_list(endpoint: Endpoint, params: dict[str, str]) -> ParsedRequest:
         page = -1
     if page < 0:
         return ParsedRequest(endpoint, params, problem="page must be a non-negative integer")
-    direction = params.get("sort_direction", "asc") if endpoint.key == "segments" else "asc"
+    sorted_lists = {"segments", *MESSAGING_KINDS}
+    direction = params.get("sort_direction", "asc") if endpoint.key in sorted_lists else "asc"
     if direction not in {"asc", "desc"}:
         return ParsedRequest(endpoint, params, problem=f"Invalid sort_direction: {direction}")
-    return ParsedRequest(endpoint, params, page=page, descending=direction == "desc")
+    if endpoint.key not in MESSAGING_KINDS:
+        return ParsedRequest(endpoint, params, page=page, descending=direction == "desc")
+    archived = _boolean(params, "include_archived")
+    if isinstance(archived, str):
+        return ParsedRequest(endpoint, params, problem=archived)
+    edited_after = None
+    if "last_edit.time[gt]" in params:
+        try:
+            edited_after = parse_instant(params["last_edit.time[gt]"])
+        except ValueError:
+            problem = f"Invalid last_edit.time[gt]: {params['last_edit.time[gt]']}"
+            return ParsedRequest(endpoint, params, problem=problem)
+    return ParsedRequest(
+        endpoint,
+        params,
+        page=page,
+        descending=direction == "desc",
+        include_archived=archived,
+        edited_after=edited_after,
+    )
+
+
+CANVAS_MAX_DAYS = 14  # /canvas/data_series: `length` (or the `starting_at` span) at most
+
+
+def _parse_messaging(
+    braze: BrazeEmulator, endpoint: Endpoint, params: dict[str, str]
+) -> ParsedRequest:
+    """A campaign's or Canvas' details or data series: its id, window and flags."""
+    assert endpoint.dimension is not None
+    dimension = params.get(endpoint.dimension) or None
+
+    def refused(problem: str) -> ParsedRequest:
+        return ParsedRequest(endpoint, params, problem=problem, dimension=dimension)
+
+    for name in ("app_id", "unit"):
+        if name in params:
+            return refused(f"{name} is not a parameter of this endpoint")
+    if dimension is None:
+        return refused(f"{endpoint.dimension} is required")
+    if endpoint.kind == "details":
+        return ParsedRequest(endpoint, params, dimension=dimension)
+    canvas = endpoint.kind == "canvas_series"
+    flags: dict[str, bool] = {}
+    if canvas:
+        for name in (
+            "include_variant_breakdown",
+            "include_step_breakdown",
+            "include_deleted_step_data",
+        ):
+            flag = _boolean(params, name)
+            if isinstance(flag, str):
+                return refused(flag)
+            flags[name] = flag
+        if "ending_at" not in params:
+            return refused("ending_at is required")
+    if canvas and "starting_at" in params:
+        if "length" in params:
+            return refused("length and starting_at: pass one of them, not both")
+        instant = _ending_at(braze, params)
+        if isinstance(instant, str):
+            return refused(instant)
+        try:
+            start = parse_instant(params["starting_at"]).astimezone(braze.zone).date()
+        except ValueError:
+            return refused(f"Invalid starting_at: {params['starting_at']}")
+        length = (instant.date() - start).days + 1
+        if not 1 <= length <= CANVAS_MAX_DAYS:
+            return refused(f"starting_at must be 0 to {CANVAS_MAX_DAYS - 1} days before ending_at")
+    else:
+        try:
+            length = int(params["length"])
+        except (KeyError, ValueError):
+            return refused("length is required and must be an integer")
+        maximum = CANVAS_MAX_DAYS if canvas else 100
+        if not 1 <= length <= maximum:
+            return refused(f"length must be between 1 and {maximum}")
+        instant = _ending_at(braze, params)
+        if isinstance(instant, str):
+            return refused(instant)
+    last = instant.date()
+    return ParsedRequest(
+        endpoint,
+        params,
+        window=(last - dt.timedelta(days=length - 1), last),
+        dimension=dimension,
+        variant_breakdown=flags.get("include_variant_breakdown", False),
+        step_breakdown=flags.get("include_step_breakdown", False),
+    )
+
+
+def _with_fault_rows(body: dict[str, Any], fault: Fault, endpoint: Endpoint) -> dict[str, Any]:
+    """A "rows" fault's answer: its rows (a Canvas' `data.stats`; details: a one-item list
+    of the answer, whose first item, if any, answers) transformed or extended."""
+
+    def changed(rows: list[dict[str, Any]]) -> list[Any]:
+        return fault.transform(rows) if fault.transform else rows + fault.extra_rows
+
+    if endpoint.kind == "details":
+        answers = changed([body])
+        return answers[0] if answers else {"message": "success"}
+    if endpoint.kind == "canvas_series":
+        body["data"]["stats"] = changed(body["data"]["stats"])
+        return body
+    body[endpoint.key] = changed(body[endpoint.key])
+    return body
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -295,6 +427,10 @@ class Handler(BaseHTTPRequestHandler):
         endpoint = request.endpoint
         if endpoint.is_list:
             return None
+        if endpoint.is_messaging:
+            assert endpoint.dimension_kind is not None
+            problem = self.braze.messaging.problem(endpoint.dimension_kind, request.dimension)
+            return None if problem is None else (problem[0], {"message": problem[1]})
         series = request.series
         if series != WORKSPACE and series not in self.braze.apps:
             return 400, {"message": f"Invalid app_id: {series}"}
@@ -307,11 +443,22 @@ class Handler(BaseHTTPRequestHandler):
     def _payload(self, request: ParsedRequest) -> dict[str, Any]:
         """The body of the real answer to a request `_refusal` lets through."""
         endpoint = request.endpoint
+        if endpoint.is_list and endpoint.key in MESSAGING_KINDS:
+            objects = self.braze.messaging.page(
+                endpoint.key,
+                request.page,
+                include_archived=request.include_archived,
+                descending=request.descending,
+                edited_after=request.edited_after,
+            )
+            return {"message": "success", endpoint.key: objects}
         if endpoint.is_list:
             items = self.braze.dimensions.page(
                 endpoint.key, request.page, descending=request.descending
             )
             return {"message": "success", endpoint.key: items}
+        if endpoint.is_messaging:
+            return self._messaging_payload(request)
         assert request.series is not None
         if request.hourly:
             rows = self.braze.hourly_rows(
@@ -326,6 +473,28 @@ class Handler(BaseHTTPRequestHandler):
                 request.series, *request.window, endpoint.stream, dimension=request.dimension
             )
         return {"message": "success", "data": rows}
+
+    def _messaging_payload(self, request: ParsedRequest) -> dict[str, Any]:
+        """A campaign's or Canvas' details or data series."""
+        endpoint, item_id = request.endpoint, request.dimension
+        assert item_id is not None
+        campaign = endpoint.dimension_kind == "campaigns"
+        if endpoint.kind == "details":
+            if campaign:
+                return self.braze.campaign_details(item_id)
+            return self.braze.canvas_details(item_id)
+        assert request.window is not None
+        if campaign:
+            rows = self.braze.campaign_stats_rows(item_id, *request.window)
+            return {"message": "success", "data": rows}
+        stats = self.braze.canvas_stats_rows(
+            item_id,
+            *request.window,
+            include_variant_breakdown=request.variant_breakdown,
+            include_step_breakdown=request.step_breakdown,
+        )
+        name = self.braze.canvases[item_id].name
+        return {"message": "success", "data": {"name": name, "stats": stats}}
 
     def _answer(
         self,
@@ -343,11 +512,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(refusal[0], refusal[1], headers)
             return
         body = self._payload(request)
-        key = request.endpoint.key
         if fault is not None and fault.kind == "rows":
-            body[key] = (
-                fault.transform(body[key]) if fault.transform else body[key] + fault.extra_rows
-            )
+            body = _with_fault_rows(body, fault, request.endpoint)
         if not log:
             with contextlib.suppress(OSError):  # the client may have hung up
                 self._json(200, body, headers)

@@ -14,6 +14,12 @@
 | `/purchases/revenue_series` | `purchase_revenue`, `purchase_revenue_hourly` | `revenue` | `purchases.revenue_series` | purchases |
 | `/segments/list` | `segments` | `segments`: objects | `segments.list` | default |
 | `/segments/data_series` | `segment_sizes` | `size` | `segments.data_series` | default |
+| `/campaigns/list` | `campaigns` | `campaigns`: objects | `campaigns.list` | default |
+| `/campaigns/details` | `campaign_details` | (the answer is the campaign) | `campaigns.details` | default |
+| `/campaigns/data_series` | `campaign_stats` | `data`: rows by channel | `campaigns.data_series` | campaign_series |
+| `/canvas/list` | `canvases` | `canvases`: objects | `canvas.list` | default |
+| `/canvas/details` | `canvas_details` | (the answer is the Canvas) | `canvas.details` | default |
+| `/canvas/data_series` | `canvas_stats` | `data`: `{"name", "stats"}` | `canvas.data_series` | default |
 
 `<stream>_hourly` is how the log names a `unit=hour` request. `revenue` is an amount with
 cents (a float rounded to 2 places); a segment is `{"id", "name",
@@ -21,7 +27,7 @@ cents (a float rounded to 2 places); a segment is `{"id", "name",
 
 Pools (`X-RateLimit-*` of each answer describe its own pool; a 429 when that pool is over):
 default 250,000 per 3600 s (`rate_limit`, `rate_period`), lists 1,000 per 3600 s, purchases
-1,000 per 3600 s, campaign_series 50,000 per 60 s (`/campaigns/data_series`, not served);
+1,000 per 3600 s, campaign_series 50,000 per 60 s (`/campaigns/data_series`);
 `pool_limits` and `pool_periods` override the others.
 
 Bearer auth (401 for a wrong key, 403 for a key without the endpoint's permission).
@@ -35,6 +41,23 @@ segments 404 `Segment <id> not found`, and a segment without analytics tracking 
 a page, products and segments 100, `page_sizes` overrides), a page past the end is empty;
 `/segments/list` sorts by id, `sort_direction=desc` reverses.
 
+Campaigns and Canvases (`campaigns`, `canvases`: id -> `Campaign`, `Canvas`; see
+messaging.py): lists as Braze documents them, 100 a page (`page_sizes` "campaigns",
+"canvases"), sorted by creation time (`sort_direction=desc` reverses), archived ones only
+with `include_archived=true`, `last_edit.time[gt]` keeping those edited after an instant; an
+item is `{"id", "last_edited", "name", "is_api_campaign", "tags"}` (Canvases: no
+`is_api_campaign`). Details and data series need `campaign_id` / `canvas_id` (400
+`campaign_id is required`); an unknown, deleted or stale one is a 400 `Campaign <id> not
+found` / `Canvas <id> not found`. `/campaigns/data_series`: `length` 1..100, `ending_at`
+optional, as for the KPIs. `/canvas/data_series`: `ending_at` required (400 `ending_at is
+required`), `length` 1..14 (400 `length must be between 1 and 14`) or `starting_at` (a span
+of 1..14 days; not both), `include_variant_breakdown`, `include_step_breakdown` and
+`include_deleted_step_data` `true`/`false` (default false). A campaign has rows for the
+days from its first send day to its last send day plus `conversion_tail_days`, a Canvas
+from its first to its last entry day plus its tail, never after "today", none outside
+(`expected_campaign_stats`, `expected_canvas_stats`). Instants (`first_sent`,
+`last_entry`, `last_edited`, ...) are written in UTC with an offset, to the second.
+
 Days are bucketed in `workspace_tz`; days after "today" there do not exist yet; days before
 a series' first day (the later of its app's and its dimension's) are missing (or zeros,
 with `pre_history="zeros"`). With `unit=hour`, `length` counts hours: the UTC hour holding
@@ -42,8 +65,8 @@ with `pre_history="zeros"`). With `unit=hour`, `length` counts hours: the UTC ho
 `workspace_tz` up to the current hour (a fixed `today`: to the end of that day); `time` is
 written as `hourly_time_format` says ("offset", "utc", "naive").
 
-Values are a deterministic function of (stream, dimension, app_id, day or UTC hour), so
-tests compute what a sync must deliver (`expected`, `expected_series`, `expected_hourly`),
+Values are a deterministic function of (stream, dimension, app_id, day or UTC hour; a
+campaign's or Canvas': id, variation or step, channel, day, metric), so tests compute what a sync must deliver (`expected`, `expected_series`, `expected_hourly`),
 and `revise()` changes a day as Braze does when it revises recent days.
 
 Faults are scriptable, in process (`add_fault`) or over HTTP (`POST /_emulator/faults`):
@@ -76,12 +99,23 @@ from braze_emulator.endpoints import (
     BY_STREAM,
     DAU_PATH,
     ENDPOINTS,
+    MESSAGING_KINDS,
     STREAMS,
     WORKSPACE,
     Endpoint,
 )
 from braze_emulator.faults import Fault
 from braze_emulator.handler import LoggedRequest, make_server
+from braze_emulator.messaging import (
+    Campaign,
+    Canvas,
+    Messaging,
+    active_range,
+    campaign_details,
+    campaign_rows,
+    canvas_details,
+    canvas_rows,
+)
 from braze_emulator.pools import DEFAULT_POOLS, Quota, RateCounter, check_pools
 from braze_emulator.values import SHAPES, Number, daily_value, hourly_value, value_for
 
@@ -94,6 +128,8 @@ __all__ = [
     "STREAMS",
     "WORKSPACE",
     "BrazeEmulator",
+    "Campaign",
+    "Canvas",
     "Endpoint",
     "Fault",
     "LoggedRequest",
@@ -108,7 +144,9 @@ class BrazeEmulator:
     `permissions`: what the key may call (None: every endpoint); `has_permission=False`
     is shorthand for a key with no permission at all.
     `events`, `products`: name or id -> first day with data; `segments`: id -> `Segment`;
-    `deleted`: values still listed whose series requests are refused (see `delete`, `stale`).
+    `campaigns`: id -> `Campaign`; `canvases`: id -> `Canvas`;
+    `deleted`: values still listed whose series requests are refused (see `delete`, `stale`);
+    campaign and Canvas ids: refused by their details and data series endpoints.
     """
 
     def __init__(
@@ -136,6 +174,8 @@ class BrazeEmulator:
         pool_limits: dict[str, int] | None = None,
         pool_periods: dict[str, int] | None = None,
         hourly_time_format: str = "offset",
+        campaigns: dict[str, Campaign] | None = None,
+        canvases: dict[str, Canvas] | None = None,
     ) -> None:
         self.api_key = api_key
         self.apps = dict(apps or {})
@@ -170,12 +210,19 @@ class BrazeEmulator:
             msg = f"hourly_time_format must be one of {HOURLY_TIME_FORMATS}"
             raise ValueError(msg)
         self.hourly_time_format = hourly_time_format
+        messaging_ids = set(campaigns or {}) | set(canvases or {})
         self.dimensions = Dimensions(
             events=events or {},
             products=products or {},
             segments=segments or {},
-            deleted=deleted,
+            deleted=[value for value in deleted if value not in messaging_ids],
             page_sizes=page_sizes,
+        )
+        self.messaging = Messaging(
+            campaigns=campaigns or {},
+            canvases=canvases or {},
+            deleted=[value for value in deleted if value in messaging_ids],
+            page_sizes=self.dimensions.page_sizes,
         )
         # (stream, series, day, dimension) -> value; hourly: the UTC hour instead of a day
         self.revisions: dict[tuple[str, str, dt.date, str | None], Number] = {}
@@ -225,17 +272,42 @@ class BrazeEmulator:
     def segments(self) -> dict[str, Segment]:
         return self.dimensions.segments
 
+    @property
+    def campaigns(self) -> dict[str, Campaign]:
+        return self.messaging.campaigns
+
+    @property
+    def canvases(self) -> dict[str, Canvas]:
+        return self.messaging.canvases
+
+    def _check_value(self, value: str) -> None:
+        if not (self.dimensions.knows(value) or self.messaging.knows(value)):
+            msg = f"not an event, product or segment, nor a campaign or Canvas: {[value]}"
+            raise ValueError(msg)
+
     def delete(self, value: str) -> None:
-        """An event, product or segment deleted now: refused by its series endpoint and gone
-        from its list. ValueError if it is none of them."""
-        self.dimensions.delete(value)
+        """An event, product, segment, campaign or Canvas deleted now: refused by its series
+        (and details) endpoints and gone from its list. ValueError if it is none of them."""
+        self._check_value(value)
+        if self.dimensions.knows(value):
+            self.dimensions.delete(value)
+        if self.messaging.knows(value):
+            self.messaging.delete(value)
 
     def stale(self, value: str) -> None:
-        """Refused by its series endpoint from now on, but still listed."""
-        self.dimensions.stale(value)
+        """Refused by its series (and details) endpoints from now on, but still listed."""
+        self._check_value(value)
+        if self.dimensions.knows(value):
+            self.dimensions.stale(value)
+        if self.messaging.knows(value):
+            self.messaging.stale(value)
 
-    def listed(self, kind: str) -> list[str]:
-        """What a full read of a list ("events", "products", "segments") returns: ids, sorted."""
+    def listed(self, kind: str, *, include_archived: bool = False) -> list[str]:
+        """What a full read of a list ("events", "products", "segments") returns: ids, sorted;
+        of "campaigns" or "canvases": ids in the list's order (by creation time), archived
+        ones only with `include_archived`."""
+        if kind in MESSAGING_KINDS:
+            return self.messaging.listed(kind, include_archived=include_archived)
         return self.dimensions.listed(kind)
 
     # -- data --------------------------------------------------------------------------
@@ -392,6 +464,9 @@ class BrazeEmulator:
         if endpoint.is_list:
             msg = f"{stream} is a list, not a series"
             raise ValueError(msg)
+        if endpoint.is_messaging:
+            msg = f"{stream}: see expected_campaign_stats, expected_canvas_stats"
+            raise ValueError(msg)
         if not endpoint.app_id and app_id != WORKSPACE:
             msg = f"{stream} has no per-app series"
             raise ValueError(msg)
@@ -443,6 +518,89 @@ class BrazeEmulator:
             return {}
         points = self._hourly_points(stream, series, dimension, first_hour_utc, last_hour_utc)
         return {utc_key(hour): value for hour, value in points}
+
+    # -- campaigns and Canvases ---------------------------------------------------------
+
+    def campaign_details(self, campaign_id: str) -> dict[str, Any]:
+        """The answer of `/campaigns/details` (refusals not applied; KeyError: unknown)."""
+        return campaign_details(campaign_id, self.campaigns[campaign_id])
+
+    def canvas_details(self, canvas_id: str) -> dict[str, Any]:
+        """The answer of `/canvas/details` (refusals not applied; KeyError: unknown)."""
+        return canvas_details(canvas_id, self.canvases[canvas_id])
+
+    def active_days(self, kind: str, item_id: str) -> tuple[dt.date, dt.date] | None:
+        """The first and last day with stats of a campaign or Canvas ("campaigns",
+        "canvases") in the workspace zone, "today" applied; None if it has none (never sent
+        or entered, or not yet)."""
+        active = active_range(self.messaging.of(kind)[item_id], self.zone)
+        if active is None or active[0] > self.today():
+            return None
+        return active[0], min(active[2], self.today())
+
+    def campaign_stats_rows(
+        self, campaign_id: str, first: dt.date, last: dt.date
+    ) -> list[dict[str, Any]]:
+        """What `/campaigns/data_series` answers for [first, last] (refusals not applied)."""
+        return campaign_rows(
+            campaign_id, self.campaigns[campaign_id], first, last, self.zone, self.today()
+        )
+
+    def canvas_stats_rows(
+        self,
+        canvas_id: str,
+        first: dt.date,
+        last: dt.date,
+        *,
+        include_variant_breakdown: bool = False,
+        include_step_breakdown: bool = False,
+    ) -> list[dict[str, Any]]:
+        """The `stats` of `/canvas/data_series` for [first, last] (refusals not applied)."""
+        return canvas_rows(
+            canvas_id,
+            self.canvases[canvas_id],
+            first,
+            last,
+            self.zone,
+            self.today(),
+            variants=include_variant_breakdown,
+            steps=include_step_breakdown,
+        )
+
+    def expected_campaign_stats(
+        self, campaign_id: str, first: dt.date, last: dt.date
+    ) -> list[dict[str, Any]]:
+        """The rows a correct sync of [first, last] of a campaign delivers, as Braze answers
+        them: the days of its active range, none after today; [] for a deleted or stale one
+        (refused); KeyError for an unknown id."""
+        if campaign_id not in self.campaigns:
+            raise KeyError(campaign_id)
+        if self.messaging.refused(campaign_id):
+            return []
+        return self.campaign_stats_rows(campaign_id, first, last)
+
+    def expected_canvas_stats(
+        self,
+        canvas_id: str,
+        first: dt.date,
+        last: dt.date,
+        *,
+        include_variant_breakdown: bool = False,
+        include_step_breakdown: bool = False,
+    ) -> list[dict[str, Any]]:
+        """The `stats` rows a correct sync of [first, last] of a Canvas delivers, with the
+        breakdowns asked for; [] for a deleted or stale one; KeyError for an unknown id."""
+        if canvas_id not in self.canvases:
+            raise KeyError(canvas_id)
+        if self.messaging.refused(canvas_id):
+            return []
+        return self.canvas_stats_rows(
+            canvas_id,
+            first,
+            last,
+            include_variant_breakdown=include_variant_breakdown,
+            include_step_breakdown=include_step_breakdown,
+        )
 
     def request_delay(self) -> float:
         """Seconds to sleep before answering: the fixed latency plus random jitter."""

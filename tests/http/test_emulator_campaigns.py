@@ -772,7 +772,9 @@ def test_campaign_series_pool(braze: BrazeEmulator) -> None:
     query: dict[str, str | int] = {"campaign_id": "camp-welcome", "length": 3}
     first, second = (get(braze, "/campaigns/data_series", **query) for _ in range(2))
     details = get(braze, "/campaigns/details", campaign_id="camp-welcome")
-    canvas = get(braze, "/canvas/data_series", canvas_id="cv-gone", length=3, ending_at=TODAY)
+    canvas = get(
+        braze, "/canvas/data_series", canvas_id="cv-gone", length=3, ending_at="2024-12-31"
+    )
     assert first.headers["X-RateLimit-Limit"] == "50000"
     assert int(first.headers["X-RateLimit-Remaining"]) == 49_999
     assert int(second.headers["X-RateLimit-Remaining"]) == 49_998
