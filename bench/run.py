@@ -34,6 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench import analytics
 from braze_emulator import STREAMS, BrazeEmulator, Fault
 from tests.helpers import catalog_selecting
 
@@ -430,7 +431,8 @@ def main() -> None:
         print("## Peak memory (emulator answering at once)\n")
         print(bench_memory(args.repeat, workdir), "\n", flush=True)
         print("## CPU per record (emulator answering at once)\n")
-        print(bench_cpu(args.repeat, workdir), flush=True)
+        print(bench_cpu(args.repeat, workdir), "\n", flush=True)
+    print(analytics.report(args.latency), flush=True)
 
 
 if __name__ == "__main__":

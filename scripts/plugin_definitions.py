@@ -117,7 +117,7 @@ def definition(info: dict[str, Any]) -> dict[str, Any]:
         "name": info["name"],
         "namespace": info["name"].replace("-", "_"),
         "variant": "tap-braze-dau",
-        "label": "Braze KPIs",
+        "label": "Braze analytics",
         "description": description,
         "domain_url": "https://www.braze.com",
         "maintenance_status": "active",

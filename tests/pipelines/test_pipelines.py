@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from braze_emulator import WORKSPACE, BrazeEmulator, Fault
-from tests.helpers import API_KEY, ROOT, bookmarks_of, day_range
+from braze_emulator import WORKSPACE, BrazeEmulator, Fault, Segment
+from tap_braze_dau.streams import BY_NAME
+from tests.helpers import ALL_STREAMS, API_KEY, ROOT, bookmarks_of, day_range
 from tests.pipelines.postgres import PostgresServer, start_postgres
 
 FIRST, LAST = dt.date(2024, 1, 1), dt.date(2024, 12, 31)  # 366 days: 4 windows a series
@@ -308,10 +309,158 @@ def test_postgres_opting_in_to_more_streams_loads_one_table_each(
         assert Decimal(stickiness) == share.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
-def readme_stickiness_query() -> str:
+ANALYTICS_STREAMS = [
+    "event_counts",
+    "events",
+    "products",
+    "purchase_quantity",
+    "purchase_revenue",
+    "segment_sizes",
+    "segments",
+    "sessions_hourly",
+]
+
+
+def primary_key_of(postgres: PostgresServer, schema: str, table: str) -> list[str]:
+    rows = postgres.query(
+        f"SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+        f"AND a.attnum = ANY(i.indkey) WHERE i.indrelid = '{schema}.{table}'::regclass "
+        "AND i.indisprimary"
+    )
+    return sorted(name for (name,) in rows)
+
+
+def analytics_expected(
+    braze: BrazeEmulator, first: dt.date
+) -> dict[str, dict[tuple[str, ...], str]]:
+    """{stream: {key: value as PostgreSQL prints it}} a sync from `first` to LAST loads."""
+
+    def text(value: object) -> str:
+        return str(Decimal(str(value)).normalize()) if isinstance(value, float) else str(value)
+
+    apps = [*APPS, WORKSPACE]
+    found: dict[str, dict[tuple[str, ...], str]] = {}
+    for stream, dimensions in (
+        ("event_counts", list(braze.events)),
+        ("purchase_quantity", [*braze.products, None]),
+        ("purchase_revenue", [*braze.products, None]),
+    ):
+        found[stream] = {
+            (value or "_all", app, day): text(number)
+            for value in dimensions
+            for app in apps
+            for day, number in braze.expected_series(
+                stream, first, LAST, app_id=app, dimension=value
+            ).items()
+        }
+    found["segment_sizes"] = {
+        (segment, day): text(size)
+        for segment, described in braze.segments.items()
+        if described.analytics_tracking_enabled
+        for day, size in braze.expected_series(
+            "segment_sizes", first, LAST, dimension=segment
+        ).items()
+    }
+    start = dt.datetime.combine(first, dt.time(0), tzinfo=dt.timezone.utc)
+    end = dt.datetime.combine(LAST, dt.time(23), tzinfo=dt.timezone.utc)
+    found["sessions_hourly"] = {
+        (app, hour): text(sessions)
+        for app in apps
+        for hour, sessions in braze.expected_hourly(app, start, end).items()
+    }
+    return found
+
+
+def test_postgres_loads_the_analytics_streams_one_table_each_upserting_on_their_keys(
+    installed: str, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    events = {"login": dt.date(2023, 1, 1), "share": dt.date(2024, 12, 20)}
+    products = {"gold": dt.date(2023, 1, 1), "silver": dt.date(2024, 12, 10)}
+    segments = {
+        "seg-a": Segment("Active", dt.date(2023, 1, 1), True, ("core", "paid")),
+        "seg-b": Segment("Untracked", dt.date(2023, 1, 1), False),
+    }
+    first = dt.date(2024, 12, 1)
+    schema = "braze_analytics"
+    with BrazeEmulator(
+        api_key=API_KEY, apps=APPS, today=LAST, events=events, products=products, segments=segments
+    ) as braze:
+        pipeline = postgres_pipeline(
+            installed,
+            tmp_path,
+            braze,
+            postgres,
+            schema,
+            TAP_BRAZE_DAU_START_DATE=first.isoformat(),
+            TAP_BRAZE_DAU__SELECT=json.dumps([f"{s}.*" for s in [*ANALYTICS_STREAMS, "dau"]]),
+        )
+        pipeline.run("target-postgres")
+        for run in (1, 2):
+            tables = postgres.query(
+                f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}'"
+            )
+            assert sorted(name for (name,) in tables) == sorted([*ANALYTICS_STREAMS, "dau"])
+            want = analytics_expected(braze, first)
+            for stream, rows in want.items():
+                declaration = BY_NAME[stream]
+                columns = ", ".join(f'"{c}"' for c in declaration.key_columns)
+                value = declaration.values[0].name
+                loaded = postgres.query(f'SELECT {columns}, "{value}"::text FROM {schema}.{stream}')
+                got = {tuple(row[:-1]): row[-1] for row in loaded}
+                assert len(got) == len(loaded), f"{stream}: a key loaded twice"
+                if stream == "sessions_hourly":
+                    got = {
+                        (
+                            app,
+                            dt.datetime.fromisoformat(hour)
+                            .astimezone(dt.timezone.utc)
+                            .strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        ): v
+                        for (app, hour), v in got.items()
+                    }
+                got = {k: str(Decimal(v).normalize()) for k, v in got.items()}
+                assert got == {k: str(Decimal(v).normalize()) for k, v in rows.items()}, stream
+                assert primary_key_of(postgres, schema, stream) == sorted(declaration.key_columns)
+            listed = postgres.query(f"SELECT segment_id, name, tags::text FROM {schema}.segments")
+            assert sorted(listed) == [
+                ["seg-a", "Active", "{core,paid}"],
+                ["seg-b", "Untracked", "{}"],
+            ]
+            assert sorted(
+                n for (n,) in postgres.query(f"SELECT name FROM {schema}.events")
+            ) == sorted(events)
+            assert primary_key_of(postgres, schema, "products") == ["product_id"]
+            if run == 1:
+                # the second run re-reads the look-back: it replaces rows, adds none
+                braze.requests.clear()
+                pipeline.run("target-postgres")
+                assert braze.requests, "the second run asked Braze again"
+        # the README's query of event counts per active user
+        joined = postgres.query(
+            readme_query("events-per-dau-query").replace("braze.", f"{schema}.")
+        )
+        counts = analytics_expected(braze, first)["event_counts"]
+        dau = expected(braze, first, LAST)
+        assert len(joined) == sum(1 for (_e, app, day) in counts if (app, day) in dau)
+        for event, app_id, day, count, dau_value, per_user in joined:
+            assert counts[(event, app_id, day)] == count
+            assert int(dau_value) == dau[(app_id, day)]
+            share = Decimal(count) / Decimal(dau_value)
+            assert Decimal(per_user) == share.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        state = pipeline.state("target-postgres")
+        hourly = state["bookmarks"]["sessions_hourly"]["partitions"]
+        assert {p["replication_key_value"] for p in hourly} == {f"{LAST}T23:00:00Z"}
+
+
+def readme_query(marker: str) -> str:
+    """The SQL block after `<!-- marker` in the README."""
     readme = (ROOT / "README.md").read_text()
-    after = readme.split("<!-- stickiness-query", 1)[1]
+    after = readme.split(f"<!-- {marker}", 1)[1]
     return after.split("```sql\n", 1)[1].split("```", 1)[0]
+
+
+def readme_stickiness_query() -> str:
+    return readme_query("stickiness-query")
 
 
 def test_the_project_syncs_dau_unless_told_otherwise(
@@ -570,10 +719,4 @@ def test_a_fresh_project_adds_the_tap_from_its_definition_file(
         for day, value in braze.expected(s, first, LAST).items()
     }
     # Meltano selects every stream unless told otherwise: the tap's other streams ran too
-    assert {r.stream for r in braze.data_requests()} == {
-        "dau",
-        "mau",
-        "new_users",
-        "sessions",
-        "uninstalls",
-    }
+    assert {r.stream for r in braze.data_requests()} == set(ALL_STREAMS)

@@ -1,0 +1,138 @@
+"""`make bench`, the analytics streams: events per app at scale, and a purchases backfill
+larger than its rate-limit pool.
+
+- 30 custom events x (20 apps + the workspace) x 1 year of `event_counts` at a fixed
+  latency per request: requests made vs the minimum (the list's one page plus
+  ceil(days / 100) per series), wall time vs the critical path (requests x latency /
+  max_parallel_requests);
+- a `purchase_quantity` backfill whose requests exceed a small purchases pool (the
+  emulator's pool shrunk to 60 requests per 10 s): its 429s (0 expected: the tap paces
+  itself on X-RateLimit-Remaining), the lowest X-RateLimit-Remaining Braze reported
+  (never below the reserve by more than max_parallel_requests), and its wall time
+  against the pool's floor (whole periods the reserve makes it wait).
+Nothing leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from braze_emulator import BrazeEmulator
+from tests.helpers import catalog_selecting
+
+ROOT = Path(__file__).resolve().parent.parent
+API_KEY = "bench-key"
+END = dt.date(2025, 12, 31)
+START = dt.date(2025, 1, 1)  # one year: 365 days, 4 windows a series
+PARALLEL = 4
+
+
+def sync(braze: BrazeEmulator, streams: list[str], workdir: Path, **settings: Any) -> float:
+    """Wall seconds of one sync; exits if the tap fails."""
+    config = {
+        "api_key": API_KEY,
+        "api_url": braze.url,
+        "start_date": START.isoformat(),
+        "end_date": END.isoformat(),
+        "max_parallel_requests": PARALLEL,
+        **settings,
+    }
+    (workdir / "config.json").write_text(json.dumps(config))
+    (workdir / "catalog.json").write_text(json.dumps(catalog_selecting(streams)))
+    command = [
+        sys.executable,
+        "-m",
+        "tap_braze_dau",
+        "--config",
+        str(workdir / "config.json"),
+        "--catalog",
+        str(workdir / "catalog.json"),
+    ]
+    started = time.perf_counter()
+    result = subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, check=False
+    )
+    wall = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"the tap failed: {result.stderr.decode()[-2000:]}")
+    return wall
+
+
+def bench_events(latency: float, workdir: Path) -> str:
+    apps = {f"app-{n:02d}": dt.date(2020, 1, 1) for n in range(20)}
+    events = {f"event-{n:02d}": dt.date(2020, 1, 1) for n in range(30)}
+    with BrazeEmulator(
+        api_key=API_KEY, apps=apps, today=END, events=events, latency=latency
+    ) as braze:
+        wall = sync(braze, ["event_counts"], workdir, app_ids=list(apps))
+        made = len(braze.data_requests())
+    days = (END - START).days + 1
+    minimum = 1 + len(events) * (len(apps) + 1) * math.ceil(days / 100)
+    critical = made * latency / PARALLEL
+    return (
+        "| scenario | requests / minimum | wall s | critical path s | wall / critical |\n"
+        "|---|---|---|---|---|\n"
+        f"| 30 events x 21 series x 1 year, parallel {PARALLEL} | {made} / {minimum} | "
+        f"{wall:.2f} | {critical:.2f} | {wall / critical:.2f} |"
+    )
+
+
+def bench_purchases(workdir: Path) -> str:
+    limit, period, reserve = 60, 10, 0.1
+    products = {f"sku-{n}": dt.date(2020, 1, 1) for n in range(5)}
+    apps = {"ios": dt.date(2020, 1, 1), "android": dt.date(2020, 1, 1)}
+    with BrazeEmulator(
+        api_key=API_KEY,
+        apps=apps,
+        today=END,
+        products=products,
+        pool_limits={"purchases": limit},
+        pool_periods={"purchases": period},
+    ) as braze:
+        wall = sync(
+            braze,
+            ["purchase_quantity"],
+            workdir,
+            app_ids=list(apps),
+            product_ids=list(products),
+            rate_limit_reserve=reserve,
+        )
+        requests = braze.pool_requests("purchases")
+    limited = sum(1 for r in requests if r.status == 429)
+    lowest = min(r.remaining for r in requests if r.remaining is not None)
+    usable = math.floor(limit * (1 - reserve))
+    floor = (math.ceil(len(requests) / usable) - 1) * period
+    return (
+        "| scenario | purchase requests | 429s | lowest X-RateLimit-Remaining (reserve) | "
+        "wall s | pool floor s |\n"
+        "|---|---|---|---|---|---|\n"
+        f"| 6 product series x 3 apps x 1 year, pool of {limit} per {period} s | "
+        f"{len(requests)} | {limited} | {lowest} ({limit * reserve:g}) | {wall:.1f} | {floor} |"
+    )
+
+
+def report(latency: float) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        return (
+            "## Analytics streams\n\n"
+            + bench_events(latency, workdir)
+            + "\n\n"
+            + bench_purchases(workdir)
+            + "\n"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
+    print(report(parser.parse_args().latency))
