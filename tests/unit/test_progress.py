@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tap_braze_dau.plan.progress import duration_text, least_duration, plan_line, progress_line
+from tap_braze_dau.plan.progress import (
+    ProgressLog,
+    duration_text,
+    least_duration,
+    plan_line,
+    progress_line,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,3 +59,27 @@ def test_the_progress_line_gives_done_planned_and_time_left_per_pool() -> None:
 )
 def test_durations_read_naturally(seconds: float, text: str) -> None:
     assert duration_text(seconds) == text
+
+
+def test_the_progress_log_says_every_interval_what_was_sent_since_it_started() -> None:
+    import logging
+    import threading
+
+    sent = {"default": 5}
+    lines: list[str] = []
+    said = threading.Event()
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+            said.set()
+
+    logger = logging.getLogger("test-progress")
+    logger.addHandler(Collect())
+    logger.setLevel(logging.INFO)
+    log = ProgressLog(logger, {"default": 10}, lambda: dict(sent), interval=0.01)
+    sent["default"] = 9  # four sent since the log started
+    log.start()
+    assert said.wait(5)
+    log.stop()
+    assert "'default' 4 of 10 request(s)" in lines[0]
