@@ -387,23 +387,25 @@ def test_a_429_on_the_purchases_pool_pauses_only_the_purchases(tmp_path: Path) -
 
 
 def test_pacing_leaves_the_reserve_and_never_meets_a_429(tmp_path: Path) -> None:
-    """A backfill of 18 purchase requests through a pool of 20 a 4 s period, paced at a 25%
-    reserve (15 a period): it waits for the reset instead of draining the pool."""
-    with emulator(pool_limits={"purchases": 20}, pool_periods={"purchases": 4}) as braze:
+    """A backfill of 54 purchase requests (9 series x 6 windows) through a pool of 20 a
+    3 s period, paced at a 25% reserve (15 a period): wherever the periods fall, some
+    period fills up to the reserve, and the tap waits for its reset instead of draining
+    the pool."""
+    with emulator(pool_limits={"purchases": 20}, pool_periods={"purchases": 3}) as braze:
         run = sync(
             braze,
             tmp_path,
             ["purchase_quantity"],
-            start_date="2024-01-01",
+            start_date="2023-01-01",
             rate_limit_reserve=0.25,
             max_parallel_requests=2,
         )
         requests = braze.pool_requests("purchases")
-        # (gold, silver, _all) x (ios, android, workspace) x 2 windows, more than a period
-        assert len(requests) == 18
+        assert len(requests) == 9 * 6
         assert all(r.status == 200 for r in requests)
         lowest = min(r.remaining for r in requests if r.remaining is not None)
         assert lowest >= 20 * 0.25 - 2  # below the reserve by at most max_parallel_requests
         waits = [line for line in run.stderr.splitlines() if "rate_limit_reserve" in line]
         assert waits, "the wait is logged"
         assert "pool 'purchases'" in waits[0]
+        assert "until" in waits[0]
