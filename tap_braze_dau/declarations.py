@@ -1,13 +1,17 @@
 """What a stream is, as data: the machinery (plan/, braze/, singer/) reads these.
 
-Two kinds of stream:
+Three kinds of stream:
 - a series stream is one `StreamDeclaration`: the Braze endpoint it reads (`Endpoint`),
-  what one of its series is (its `Dimension`s: an app; an event and an app; a segment;
-  ...), and the value field of its records (`Value`). From these follow the record
-  schema, the key, the partitions, the requests and their checks;
+  what one of its series is (its `Dimension`s: an app; an event and an app; a segment; a
+  campaign; ...), and the value fields of its records (`Value`). From these follow the
+  record schema, the key, the partitions, the requests and their checks. A series of a
+  campaign or Canvas is requested only over the days it can have stats, which its
+  details say (`StreamDeclaration.active_in`);
 - a list stream is one `ListDeclaration`: a paged list endpoint (events, products,
-  segments), read whole on every run (full table), whose items are records and give the
-  values of a dimension (`Dimension.listed_by`).
+  segments, campaigns, Canvases), read whole on every run (full table), whose items are
+  records and give the values of a dimension (`Dimension.listed_by`);
+- a details stream is one `DetailsDeclaration`: one details answer per item of a list
+  (campaigns, Canvases), read once per run, full table.
 
 Every stream the tap offers is declared in `tap_braze_dau/streams.py`; Braze's rate-limit
 pools in `POOLS` here.
@@ -23,8 +27,12 @@ from typing import Any, Literal
 from singer_sdk import typing as th
 
 Unit = Literal["day", "hour"]
-ValueKind = Literal["integer", "number"]
-ColumnKind = Literal["string", "boolean", "string_list"]
+#: A count (a non-negative integer), an amount (any finite number), or a JSON object kept
+#: exactly as Braze sent it (a campaign's `messages`, a Canvas' `step_stats`).
+ValueKind = Literal["integer", "number", "object"]
+ColumnKind = Literal[
+    "string", "boolean", "integer", "date_time", "string_list", "object", "object_list"
+]
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,12 @@ POOLS: Mapping[str, Pool] = MappingProxyType(
     {
         pool.name: pool
         for pool in (
-            Pool(DEFAULT_POOL, 250_000, 3600, "the KPIs, sessions, events and segments"),
+            Pool(
+                DEFAULT_POOL,
+                250_000,
+                3600,
+                "the other series, the lists of segments, campaigns and Canvases, the details",
+            ),
             Pool("lists", 1_000, 3600, "/events/list and /purchases/product_list"),
             Pool("purchases", 1_000, 3600, "/purchases/quantity_series and revenue_series"),
             Pool("campaign_series", 50_000, 60, "/campaigns/data_series"),
@@ -61,8 +74,9 @@ class Endpoint:
     `params` are sent with every request besides `length`, `ending_at` and the series'
     dimensions (sessions: `unit=day`, so that Braze never answers with hourly points).
     `max_window` is the largest `length` Braze accepts, counted in `unit`s; `pool` the
-    rate-limit pool Braze counts the endpoint in; `answer_field` the key of the answer's
-    list (`data` for a series, `events` for /events/list, ...).
+    rate-limit pool Braze counts the endpoint in; `answer_field` the path of the answer's
+    list (`data` for a series, `events` for /events/list, `data.stats` for a Canvas'
+    series), or None where the answer is one object (details).
     """
 
     path: str
@@ -71,19 +85,28 @@ class Endpoint:
     max_window: int = 100
     unit: Unit = "day"
     pool: str = DEFAULT_POOL
-    answer_field: str = "data"
+    answer_field: str | None = "data"
 
 
 @dataclass(frozen=True)
 class Value:
-    """A value field of a row: its name in Braze's answer and in the record."""
+    """A value field of a row: its name in Braze's answer and in the record. A required
+    one is in every row; an optional one may be missing or null."""
 
     name: str
     description: str
     kind: ValueKind = "integer"
+    required: bool = True
 
-    def schema_type(self) -> type[th.JSONTypeHelper[Any]]:
+    def schema_type(self) -> th.JSONTypeHelper[Any] | type[th.JSONTypeHelper[Any]]:
+        if self.kind == "object":
+            return open_object()
         return th.IntegerType if self.kind == "integer" else th.NumberType
+
+
+def open_object() -> th.ObjectType:
+    """A JSON object of any fields (its keys are Braze's: channels, variant ids, ...)."""
+    return th.ObjectType(additional_properties=True)
 
 
 @dataclass(frozen=True)
@@ -172,6 +195,15 @@ class StreamDeclaration:
     dimensions: tuple[Dimension, ...] = (APP,)
     #: What a run without a catalog syncs.
     selected_by_default: bool = False
+    #: The object of a row whose fields are the record's values (a Canvas' `total_stats`);
+    #: the row's other fields are kept beside them.
+    totals_in: str | None = None
+    #: Whether a row's fields not in `values` are kept in the record (stats rows: Braze
+    #: adds metrics), rather than the row being read for its one value.
+    keep_unknown_fields: bool = False
+    #: The details stream (`DetailsDeclaration.name`) whose first and last send (entry)
+    #: bound the days a series can have stats; None: every day can.
+    active_in: str | None = None
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -181,31 +213,40 @@ class StreamDeclaration:
     def hourly(self) -> bool:
         return self.endpoint.unit == "hour"
 
+    @property
+    def reads_records(self) -> bool:
+        """A row is a record of several values (stats), not one value (a KPI)."""
+        return self.keep_unknown_fields or len(self.values) > 1
+
     def schema(self) -> dict[str, Any]:
-        """The record schema: the dimensions, the day, the values; all required."""
+        """The record schema: the dimensions, the day, the values (required ones always
+        there); open to further fields where the stream keeps them."""
         unit_text = (
             "The hour, in UTC (YYYY-MM-DDTHH:MM:SSZ)."
             if self.endpoint.unit == "hour"
             else "The day, in the workspace's reporting time zone."
         )
         time_type = th.DateTimeType if self.endpoint.unit == "hour" else th.DateType
-        return th.PropertiesList(
+        schema = th.PropertiesList(
             *(
                 th.Property(d.column, th.StringType, required=True, description=d.description)
                 for d in self.dimensions
             ),
             th.Property("time", time_type, required=True, description=unit_text),
             *(
-                th.Property(v.name, v.schema_type(), required=True, description=v.description)
+                th.Property(v.name, v.schema_type(), required=v.required, description=v.description)
                 for v in self.values
             ),
         ).to_dict()
+        if self.keep_unknown_fields:
+            schema["additionalProperties"] = True
+        return schema
 
 
 @dataclass(frozen=True)
 class Column:
-    """A field of a list stream's records: `name` in the record, `braze_name` in Braze's
-    item (an item that is a plain string is the first column)."""
+    """A field of a list stream's (details stream's) records: `name` in the record,
+    `braze_name` in Braze's item (an item that is a plain string is the first column)."""
 
     name: str
     description: str
@@ -217,11 +258,34 @@ class Column:
         return self.braze_name or self.name
 
     def schema_type(self) -> th.JSONTypeHelper[Any] | type[th.JSONTypeHelper[Any]]:
-        if self.kind == "boolean":
-            return th.BooleanType
+        simple: dict[str, type[th.JSONTypeHelper[Any]]] = {
+            "string": th.StringType,
+            "boolean": th.BooleanType,
+            "integer": th.IntegerType,
+            "date_time": th.DateTimeType,
+        }
+        if self.kind in simple:
+            return simple[self.kind]
         if self.kind == "string_list":
             return th.ArrayType(th.StringType)
-        return th.StringType
+        if self.kind == "object":
+            return open_object()
+        return th.ArrayType(open_object())
+
+
+def _columns_schema(columns: tuple[Column, ...], *, open_to_more: bool) -> dict[str, Any]:
+    """The first column (the key) required, the others nullable; with `open_to_more`, the
+    fields Braze adds beyond them are kept too."""
+    key = columns[0].name
+    schema = th.PropertiesList(
+        *(
+            th.Property(c.name, c.schema_type(), required=c.name == key, description=c.description)
+            for c in columns
+        )
+    ).to_dict()
+    if open_to_more:
+        schema["additionalProperties"] = True
+    return schema
 
 
 @dataclass(frozen=True)
@@ -231,8 +295,9 @@ class ListDeclaration:
     `page_size` is Braze's documented page size (a shorter page is the last one); None
     where it is undocumented (then the list ends at an empty page, or at one shorter than
     the pages before). Items are strings (`columns` is then the one key column) or objects
-    (one column per field). `series_when` names a boolean column an item needs to have a
-    series (segments: analytics tracking enabled).
+    (one column per documented field; `keep_unknown_fields`: the others kept as well).
+    `series_when` names a boolean column an item needs to have a series (segments:
+    analytics tracking enabled).
     """
 
     name: str
@@ -241,6 +306,7 @@ class ListDeclaration:
     page_size: int | None = None
     series_when: str | None = None
     selected_by_default: bool = False
+    keep_unknown_fields: bool = False
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -251,12 +317,36 @@ class ListDeclaration:
         return len(self.columns) == 1
 
     def schema(self) -> dict[str, Any]:
-        key = self.key_columns[0]
-        return th.PropertiesList(
-            *(
-                th.Property(
-                    c.name, c.schema_type(), required=c.name == key, description=c.description
-                )
-                for c in self.columns
-            )
-        ).to_dict()
+        return _columns_schema(self.columns, open_to_more=self.keep_unknown_fields)
+
+
+@dataclass(frozen=True)
+class DetailsDeclaration:
+    """One `GET <path>?<param>=<id>` per item of the list `listed_by` (a campaign's, a
+    Canvas' details): a full-table stream of one record per item, `{<id column>, every
+    field Braze returns}`, the documented ones typed (`columns`, the first being the id).
+
+    Its `first_active` and `last_active` fields (the first and last send, or entry) bound
+    the days the item's series can have stats (`StreamDeclaration.active_in`).
+    """
+
+    name: str
+    endpoint: Endpoint
+    listed_by: str
+    param: str
+    noun: str
+    columns: tuple[Column, ...]
+    first_active: str
+    last_active: str
+    selected_by_default: bool = False
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return (self.columns[0].name,)
+
+    @property
+    def plural(self) -> str:
+        return "Canvases" if self.noun == "Canvas" else f"{self.noun}s"
+
+    def schema(self) -> dict[str, Any]:
+        return _columns_schema(self.columns, open_to_more=True)

@@ -24,8 +24,10 @@ from tap_braze_dau.braze.client import BrazeClient
 from tap_braze_dau.braze.rate_limits import RateLimitPools
 from tap_braze_dau.declarations import APP, Dimension, SeriesKey, StreamDeclaration
 from tap_braze_dau.errors import BrazeFatalError
+from tap_braze_dau.plan.activity import ActiveDays
 from tap_braze_dau.plan.bookmarks import bookmarks_of
 from tap_braze_dau.plan.checkpoints import Checkpoints
+from tap_braze_dau.plan.details import Details, active_days_of
 from tap_braze_dau.plan.listings import Listings
 from tap_braze_dau.plan.run import SyncRun
 from tap_braze_dau.plan.series import series_keys
@@ -42,13 +44,14 @@ from tap_braze_dau.singer.settings import (
     validate_settings,
 )
 from tap_braze_dau.singer.stream import SeriesStream
-from tap_braze_dau.streams import LISTS, LISTS_BY_NAME, STREAMS
+from tap_braze_dau.streams import DETAILS, DETAILS_BY_NAME, LISTS, LISTS_BY_NAME, STREAMS
 
 
 class TapBrazeDau(SdkTap):
     """Singer tap for Braze's analytics series: daily and monthly active users, new users,
     uninstalls, sessions (daily and hourly), custom events, purchases and segment sizes,
-    per app and for the whole workspace, and the lists of events, products and segments."""
+    per app and for the whole workspace; campaigns' and Canvases' daily stats; and the
+    lists of events, products, segments, campaigns and Canvases, with their details."""
 
     name = "tap-braze-dau"
 
@@ -141,12 +144,21 @@ class TapBrazeDau(SdkTap):
             ListStream(
                 self,
                 declaration,
-                listings=lambda: self.listings,
+                records=lambda name: self.listings.records(LISTS_BY_NAME[name], for_stream=name),
                 checkpoint=lambda: self.checkpoints.write_now(),
             )
             for declaration in LISTS
         ]
-        return series + lists
+        details = [
+            ListStream(
+                self,
+                declaration,
+                records=lambda name: self.details.records(DETAILS_BY_NAME[name], for_stream=name),
+                checkpoint=lambda: self.checkpoints.write_now(),
+            )
+            for declaration in DETAILS
+        ]
+        return series + lists + details
 
     def series_of(self, stream: StreamDeclaration) -> list[SeriesKey]:
         """Every series of `stream`, in sync order: per value of its first dimension (an
@@ -177,6 +189,34 @@ class TapBrazeDau(SdkTap):
         client = BrazeClient(self.settings.client_options, logger=self.logger, pools=self.pools)
         return Listings(lambda: client, self.logger)
 
+    @cached_property
+    def details(self) -> Details:
+        """The run's details of campaigns and Canvases, each read at most once."""
+        settings = self.settings
+
+        def client(stop: threading.Event) -> BrazeClient:
+            options = settings.client_options
+            return BrazeClient(options, logger=self.logger, pools=self.pools, stop=stop)
+
+        return Details(
+            client,
+            self.listings,
+            self.logger,
+            parallel=settings.max_parallel_requests,
+            lists=LISTS_BY_NAME.__getitem__,
+        )
+
+    def active_days(self, key: SeriesKey, stream: StreamDeclaration) -> ActiveDays | None:
+        """The days a campaign's (Canvas') series can have stats, from its details; None
+        when it never sent, or Braze refused its details."""
+        assert stream.active_in is not None, stream
+        declaration = DETAILS_BY_NAME[stream.active_in]
+        item_id = key.value(declaration.key_columns[0])
+        record = self.details.of(declaration, item_id, for_stream=stream.name)
+        if record is None:
+            return None
+        return active_days_of(record, declaration, self.settings.conversion_window_days)
+
     def sync_order(self) -> Sequence[tuple[SeriesKey, StreamDeclaration]]:
         """Every series a sync would sync, in the SDK's order: the selected streams as it
         lists them (by name), each stream's series as its partitions list them."""
@@ -203,6 +243,7 @@ class TapBrazeDau(SdkTap):
             bookmarks=self._bookmarks,
             now=self.now,
             pools=self.pools,
+            active=self.active_days,
         )
 
     # -- command line ------------------------------------------------------------------------

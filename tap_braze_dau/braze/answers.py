@@ -76,10 +76,16 @@ def braze_message(answer: Answer, secret: str) -> str:
 
 
 def data_of(
-    answer: Answer, asked: Asked, *, now: float, fallback_wait: float, field: str = "data"
+    answer: Answer,
+    asked: Asked,
+    *,
+    now: float,
+    fallback_wait: float,
+    field: str | None = "data",
 ) -> list[object]:
-    """The `data` list (or the list under `field`: `events` for /events/list, ...) of a
-    successful answer, or the error the answer amounts to."""
+    """The `data` list (or the list at `field`: `events` for /events/list, `data.stats`
+    for a Canvas' series, ...) of a successful answer, or the error the answer amounts
+    to. With `field` None the answer is one object (details): a list of just that one."""
     status = answer.status
     if status == 429:
         raise rate_limited(answer.headers, now, fallback_wait)
@@ -101,7 +107,11 @@ def data_of(
     if body.get("message") != "success":
         message = redact(shown(body.get("message")), asked.secret)
         raise TransientError(f"HTTP {status} but message {message} instead of 'success'")
-    data = body.get(field)
+    if field is None:
+        return [body]
+    data: object = body
+    for part in field.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
     if not isinstance(data, list):
         raise TransientError(f"HTTP {status} without a {field!r} list (got {type(data).__name__})")
     return data

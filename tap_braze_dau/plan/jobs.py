@@ -5,7 +5,9 @@ event and an app; a segment). Its work is cut into jobs that the fetcher may run
 concurrently:
 - a `WindowJob` per window when the first day is known (start_date or bookmark);
 - one `DiscoveryJob` when it is not: windows walked newest first, one request at a time,
-  until history ends, so discovery never requests more than it needs.
+  until history ends, so discovery never requests more than it needs;
+- for a campaign or a Canvas, `WindowJob`s over its active range only (activity.py): the
+  range replaces discovery, and none at all for one that never sent.
 
 A series of an event, product or segment deleted since the list was read is refused by
 Braze (400 or 404): its job ends `refused`, and the series' later jobs send nothing.
@@ -21,7 +23,8 @@ from zoneinfo import ZoneInfo
 from tap_braze_dau.braze.client import BrazeClient, Request
 from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
 from tap_braze_dau.errors import BrazeDataError, BrazeRequestError
-from tap_braze_dau.plan.rows import CheckedRows, check_rows
+from tap_braze_dau.plan.activity import ActiveDays, days_to_request
+from tap_braze_dau.plan.rows import CheckedRows, check_rows, read_record
 from tap_braze_dau.plan.windows import (
     Window,
     ending_at,
@@ -44,6 +47,13 @@ class PlanOptions:
     max_history_days: int
     zone: ZoneInfo
     end_date: dt.date | None = None
+    #: The look-back of the stats of campaigns and Canvases (`active_in` streams).
+    stats_lookback_days: int = 30
+
+    def lookback_for(self, stream: StreamDeclaration) -> int:
+        """Days re-read before a series' bookmark: a campaign's or Canvas' stats keep
+        being revised for weeks (`stats_lookback_days`); a KPI's for days."""
+        return self.stats_lookback_days if stream.active_in else self.lookback_days
 
     def window_days_for(self, stream: StreamDeclaration) -> int:
         """The setting, within what the stream's endpoint accepts; an hourly series asks
@@ -102,13 +112,22 @@ def jobs_for_series(
     bookmark: dt.date | None,
     last_day: dt.date,
     options: PlanOptions,
+    active: ActiveDays | None = None,
 ) -> list[Job]:
     """The jobs that sync a series up to `last_day` (an hour for an hourly series), given
-    its bookmark (if any)."""
+    its bookmark (if any); for a stream with `active_in`, only over `active`, the days
+    the series can have stats (None: it has none)."""
     window_days = options.window_days_for(stream)
     first = first_day_to_sync(
-        bookmark=bookmark, start_date=options.start_of(stream), lookback_days=options.lookback_days
+        bookmark=bookmark,
+        start_date=options.start_of(stream),
+        lookback_days=options.lookback_for(stream),
     )
+    if stream.active_in is not None:
+        cut = None if active is None else days_to_request(active, first, last_day)
+        if cut is None:
+            return []
+        return [WindowJob(key, stream, w) for w in plan_windows(*cut, window_days)]
     if first is None:
         windows = history_windows(last_day, window_days, options.max_history_days)
         return [DiscoveryJob(key, stream, tuple(windows))]
@@ -180,8 +199,9 @@ def fetch_window(
     request = series_request(stream, key, window, zone)
     data = client.fetch(request, defer_if_held=defer_if_held)
     value = stream.values[0]
+    read = read_record(stream, str(key)) if stream.reads_records else None
     try:
-        return check_rows(data, window, str(key), value.name, value.kind, zone)
+        return check_rows(data, window, str(key), value.name, value.kind, zone, read_value=read)
     except BrazeDataError as exc:  # a row may quote anything, even what was sent
         raise BrazeDataError(client.redact(str(exc))) from None
 

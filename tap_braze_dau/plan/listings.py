@@ -5,7 +5,8 @@ setting names them, where the values of a dimension come from (the events of
 `event_counts`, ...). Whichever asks first, the list is read once and kept for the run,
 so selecting `events` and `event_counts` together costs one reading.
 
-Paging (`page` from 0) is pure (`is_last_page`): a list ends at an empty page, or at a
+Fields of an item beyond the documented ones are kept where the list says so (campaigns,
+Canvases). Paging (`page` from 0) is pure (`is_last_page`): a list ends at an empty page, or at a
 page shorter than Braze's documented page size; where the size is undocumented
 (products), at a page shorter than the pages before it. A page that repeats the one
 before (a server ignoring `page`) stops the run instead of looping.
@@ -21,6 +22,7 @@ from typing import Any
 from tap_braze_dau.braze.client import BrazeClient, Request
 from tap_braze_dau.declarations import Column, ListDeclaration
 from tap_braze_dau.errors import BrazeDataError
+from tap_braze_dau.plan.activity import parse_instant
 from tap_braze_dau.redaction import shown
 
 #: No workspace has this many pages of events, products or segments; a list still going
@@ -38,15 +40,32 @@ def is_last_page(size: int, page_size: int | None, largest_before: int) -> bool:
     return largest_before > 0 and size < largest_before
 
 
-def _column_value(column: Column, value: object, where: str) -> object:
-    ok = {
-        "string": isinstance(value, str),
-        "boolean": isinstance(value, bool),
-        "string_list": isinstance(value, list) and all(isinstance(v, str) for v in value),
-    }[column.kind]
-    if value is None or ok:
+def _is_instant(value: object) -> bool:
+    try:
+        parse_instant(value, "")
+    except BrazeDataError:
+        return False
+    return True
+
+
+_KIND_CHECKS: dict[str, Callable[[object], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "date_time": _is_instant,
+    "string_list": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
+    "object": lambda v: isinstance(v, dict),
+    "object_list": lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v),
+}
+
+
+def column_value(column: Column, value: object, where: str) -> object:
+    """`value` of a documented field, checked against its kind (null is always allowed:
+    Braze leaves fields out or null)."""
+    if value is None or _KIND_CHECKS[column.kind](value):
         return value
-    msg = f"Braze returned {column.source} {shown(value)} in {where} (expected {column.kind})"
+    expected = column.kind.replace("_", " ")
+    msg = f"Braze returned {column.source} {shown(value)} in {where} (expected {expected})"
     raise BrazeDataError(msg)
 
 
@@ -61,7 +80,11 @@ def record_of(item: object, declaration: ListDeclaration, where: str) -> dict[st
     if not isinstance(item, dict) or not isinstance(item.get(key.source), str):
         msg = f"Braze returned {shown(item)} in {where} (expected an object with {key.source})"
         raise BrazeDataError(msg)
-    return {c.name: _column_value(c, item.get(c.source), where) for c in declaration.columns}
+    record = {c.name: column_value(c, item.get(c.source), where) for c in declaration.columns}
+    if declaration.keep_unknown_fields:
+        known = {c.source for c in declaration.columns} | set(record)
+        record.update({k: v for k, v in item.items() if k not in known})
+    return record
 
 
 def read_list(

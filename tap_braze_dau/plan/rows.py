@@ -9,6 +9,10 @@ docs/reliability.md:
   configured zone, a repeated one there being the second of a daylight-saving fold):
   BrazeDataError naming the value, so nothing of the window is emitted and state does not
   move;
+- a stats row (`read_record`: a campaign's or Canvas' day) is read as a record: every
+  field kept, those of the stream's values checked (a count a non-negative integer, an
+  amount a finite number, an object an object; null where optional), a Canvas'
+  `total_stats` lifted beside the breakdowns;
 - a day outside the requested window: dropped with a warning (another window owns it);
 - the same day twice with the same value: one kept, with a warning;
 - the same day twice with different values: BrazeDataError (which one is right is
@@ -20,12 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from tap_braze_dau.braze.answers import Asked, data_of
 from tap_braze_dau.braze.transport import Answer
-from tap_braze_dau.declarations import ValueKind
+from tap_braze_dau.declarations import StreamDeclaration, ValueKind
 from tap_braze_dau.errors import BrazeDataError
 from tap_braze_dau.plan.windows import UTC, Window, moment_text
 from tap_braze_dau.redaction import redact, shown
@@ -41,8 +46,14 @@ class CheckedRows:
     """Rows safe to emit, oldest first, and the warnings raised while checking them. A
     row's moment is a day, or (hourly series) an aware UTC datetime."""
 
-    rows: list[tuple[dt.date, int | float]]
+    rows: list[tuple[dt.date, RowValue]]
     warnings: list[str] = field(default_factory=list)
+
+
+#: A row's value: a count or an amount, or (stats) the record's fields beside its key.
+RowValue = int | float | dict[str, Any]
+#: Reads the value of a row of a given day.
+ReadValue = Callable[[dict[str, Any], dt.date], RowValue]
 
 
 class _HourReader:
@@ -95,12 +106,43 @@ def _parse_value(
         return value
     if kind == "number" and number and isinstance(value, (int, float)) and math.isfinite(value):
         return value
-    what = "a non-negative integer" if kind == "integer" else "a finite number"
+    what = {"integer": "a non-negative integer", "number": "a finite number"}.get(kind, "an object")
     msg = (
         f"Braze returned an invalid {value_field} {shown(value)} for {moment_text(day)} in "
         f"{series} ({value_field} must be {what})"
     )
     raise BrazeDataError(msg)
+
+
+def read_record(stream: StreamDeclaration, series: str) -> ReadValue:
+    """How a stats row of `stream` becomes the fields of its record (see the module
+    docstring); a field named like a key column is not Braze's to set."""
+    reserved = set(stream.key_columns)
+    totals_in = stream.totals_in
+
+    def read(row: dict[str, Any], day: dt.date) -> RowValue:
+        fields = {k: v for k, v in row.items() if k not in reserved and k != totals_in}
+        if totals_in is not None:
+            totals = row.get(totals_in)
+            if not isinstance(totals, dict):
+                msg = (
+                    f"Braze returned {totals_in} {shown(totals)} for {moment_text(day)} in "
+                    f"{series} (expected an object)"
+                )
+                raise BrazeDataError(msg)
+            fields.update({k: v for k, v in totals.items() if k not in reserved})
+        for value in stream.values:
+            if value.name not in fields and value.required:
+                msg = f"Braze returned a row without {value.name} {shown(row)} in {series}"
+                raise BrazeDataError(msg)
+            found = fields.get(value.name)
+            if found is None and not value.required:
+                continue
+            if value.kind != "object" or not isinstance(found, dict):
+                _parse_value(found, day, series, value.name, value.kind)
+        return fields
+
+    return read
 
 
 def check_rows(
@@ -110,19 +152,30 @@ def check_rows(
     value_field: str = "dau",
     kind: ValueKind = "integer",
     zone: dt.tzinfo | None = None,
+    *,
+    read_value: ReadValue | None = None,
 ) -> CheckedRows:
     """Validate every row of a response for `window`; `series` names it in messages;
-    `zone` is where an hourly timestamp without an offset is read."""
-    counts: dict[dt.date, int | float] = {}
+    `zone` is where an hourly timestamp without an offset is read; `read_value` reads a
+    row as a record (stats) rather than for its `value_field`."""
+    counts: dict[dt.date, RowValue] = {}
     warnings: list[str] = []
     outside: list[dt.date] = []
     hours = _HourReader(zone, series) if window.hourly else None
     for row in data:
-        if not isinstance(row, dict) or "time" not in row or value_field not in row:
+        if (
+            not isinstance(row, dict)
+            or "time" not in row
+            or (read_value is None and value_field not in row)
+        ):
             msg = f"Braze returned a malformed row {shown(row)} in {series}"
             raise BrazeDataError(msg)
         day = hours.read(row["time"]) if hours else _parse_day(row["time"], series)
-        count = _parse_value(row[value_field], day, series, value_field, kind)
+        count = (
+            read_value(row, day)
+            if read_value is not None
+            else _parse_value(row[value_field], day, series, value_field, kind)
+        )
         if day not in window:
             outside.append(day)
             continue

@@ -32,6 +32,7 @@ from tap_braze_dau.braze.client import BrazeClient, ClientOptions
 from tap_braze_dau.braze.rate_limits import RateLimitPools
 from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
 from tap_braze_dau.errors import PoolHeld
+from tap_braze_dau.plan.activity import ActiveDays
 from tap_braze_dau.plan.jobs import (
     Job,
     JobResult,
@@ -45,6 +46,7 @@ from tap_braze_dau.plan.ordered import OrderedFetcher
 from tap_braze_dau.plan.progress import ProgressLog, plan_line
 from tap_braze_dau.plan.rows import CheckedRows
 from tap_braze_dau.plan.windows import Window
+from tap_braze_dau.streams import BY_NAME, DETAILS_BY_NAME
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,31 @@ class _Pass:
             close()
 
 
+@dataclass
+class _Activity:
+    """How many campaigns (Canvases) of a stream a plan requests, for the log."""
+
+    series: int = 0
+    active: int = 0
+    never: int = 0
+    requests: int = 0
+
+    def count(self, active: ActiveDays | None, jobs: list[Job]) -> None:
+        self.series += 1
+        self.never += active is None
+        self.active += bool(jobs)
+        self.requests += planned_requests(jobs)
+
+    def summary(self, plural: str) -> str:
+        ended = self.series - self.active - self.never
+        return (
+            f"{self.active} of {self.series} {plural} active in the days to sync, "
+            f"{self.requests} request(s); not requested: {ended} not active since their "
+            f"bookmark (less stats_lookback_days) or start_date, {self.never} never active "
+            "(or their details refused)"
+        )
+
+
 class SyncRun:
     """Every request of one sync, shared by all its streams (see the module docstring).
 
@@ -132,6 +159,7 @@ class SyncRun:
         bookmarks: Mapping[SeriesKey, dt.date],
         now: Callable[[], dt.datetime],
         pools: RateLimitPools | None = None,
+        active: Callable[[SeriesKey, StreamDeclaration], ActiveDays | None] | None = None,
     ) -> None:
         self._options = plan
         self._client_options = client
@@ -141,6 +169,7 @@ class SyncRun:
         self._bookmarks = bookmarks
         self._now = now
         self._pools = pools or RateLimitPools()
+        self._active = active
         self._pass: _Pass | None = None
 
     def results(self, key: SeriesKey, stream: StreamDeclaration) -> Iterator[WindowResult]:
@@ -164,17 +193,29 @@ class SyncRun:
         order = order[keys.index(first) :] if first in keys else [(first, stream)]
         now = self._now()
         planned = []
+        activity: dict[str, _Activity] = {}
         for key, series_stream in order:
+            active = None
+            if series_stream.active_in is not None:
+                assert self._active is not None, "a stream with active_in needs `active`"
+                active = self._active(key, series_stream)
             jobs = jobs_for_series(
                 key,
                 series_stream,
                 bookmark=self._bookmarks.get(key),
                 last_day=self._options.last_of(series_stream, now),
                 options=self._options,
+                active=active,
             )
             window_days = self._options.window_days_for(series_stream)
-            self._logger.info("%s: %s", str(key).capitalize(), describe_jobs(jobs, window_days))
+            if series_stream.active_in is None or jobs:
+                self._logger.info("%s: %s", str(key).capitalize(), describe_jobs(jobs, window_days))
+            if series_stream.active_in is not None:
+                activity.setdefault(series_stream.name, _Activity()).count(active, jobs)
             planned.append((key, jobs))
+        for stream_name, counted in activity.items():
+            details = DETAILS_BY_NAME[BY_NAME[stream_name].active_in or ""]
+            self._logger.info("%s: %s", stream_name.capitalize(), counted.summary(details.plural))
         return planned
 
     def _start(self, first: SeriesKey, stream: StreamDeclaration) -> _Pass:

@@ -1,8 +1,10 @@
-"""The list streams: Braze's events, products and segments, one record per item.
+"""The full-table streams: Braze's lists (events, products, segments, campaigns,
+Canvases) and the details of campaigns and Canvases, one record per item.
 
-Full table: every run reads the whole list (it is a few pages) and emits every item. The
-run's `Listings` reads each list once, so a list that also gives a series stream its
-dimension values is not read twice.
+Full table: every run reads the whole list (it is a few pages) or every item's details,
+and emits every record. The run reads each list and each set of details once
+(`Listings`, `Details`), so one that also plans a series stream (its dimension values,
+its active ranges) is not read twice.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream
 
-from tap_braze_dau.declarations import ListDeclaration
-from tap_braze_dau.plan.listings import Listings
+from tap_braze_dau.declarations import DetailsDeclaration, ListDeclaration
 
 if TYPE_CHECKING:
     from singer_sdk import Tap
@@ -21,28 +22,29 @@ if TYPE_CHECKING:
 
 
 class ListStream(Stream):
-    """A Braze list as a full-table stream keyed on its first column."""
+    """A Braze list, or a list's details, as a full-table stream keyed on its first
+    column. `records(stream_name)` reads them (once per run)."""
 
     replication_method = "FULL_TABLE"
 
     def __init__(
         self,
         tap: Tap,
-        declaration: ListDeclaration,
+        declaration: ListDeclaration | DetailsDeclaration,
         *,
-        listings: Callable[[], Listings],
+        records: Callable[[str], list[dict[str, Any]]],
         checkpoint: Callable[[], None],
     ) -> None:
         super().__init__(tap, schema=declaration.schema(), name=declaration.name)
         self.declaration = declaration
         self.primary_keys = list(declaration.key_columns)
         self.selected_by_default = declaration.selected_by_default
-        self._listings = listings
+        self._records = records
         self._checkpoint = checkpoint
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         try:
-            records = self._listings().records(self.declaration, for_stream=self.name)
+            records = self._records(self.name)
         except Exception:
             self._checkpoint()  # what earlier streams delivered stays claimed
             raise

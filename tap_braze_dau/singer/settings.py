@@ -26,7 +26,7 @@ from tap_braze_dau.braze.client import ClientOptions
 from tap_braze_dau.declarations import WORKSPACE_APP_ID
 from tap_braze_dau.plan.jobs import PlanOptions
 from tap_braze_dau.plan.windows import MAX_WINDOW_DAYS, parse_date
-from tap_braze_dau.streams import ALL_PRODUCTS, LISTS, STREAMS
+from tap_braze_dau.streams import ALL_PRODUCTS, DETAILS, LISTS, STREAMS
 
 DEFAULT_API_URL = "https://rest.iad-01.braze.com"
 MAX_PARALLEL_REQUESTS = 16
@@ -254,6 +254,7 @@ def _api_key_problems(config: Mapping[str, Any]) -> list[str]:
 _PERMISSIONS = ", ".join(
     [f"`{s.endpoint.permission}` ({s.name})" for s in STREAMS]
     + [f"`{s.endpoint.permission}` ({s.name})" for s in LISTS]
+    + [f"`{s.endpoint.permission}` ({s.name})" for s in DETAILS]
 )
 
 SETTINGS: tuple[Setting, ...] = (
@@ -426,6 +427,29 @@ SETTINGS: tuple[Setting, ...] = (
         ),
     ),
     Setting(
+        "conversion_window_days",
+        "integer",
+        default=30,
+        minimum=0,
+        description=(
+            "Days after a campaign's last send (a Canvas' last entry) that can still have "
+            "stats: Braze keeps adding conversions for up to the conversion deadline, at "
+            "most 30 days. Stats are requested only from the first send (entry) to the "
+            "last plus this."
+        ),
+    ),
+    Setting(
+        "stats_lookback_days",
+        "integer",
+        default=30,
+        minimum=0,
+        description=(
+            "Days of campaign and Canvas stats re-read before the bookmark on every "
+            "incremental run: Braze keeps revising a day's opens, clicks and conversions "
+            "for weeks."
+        ),
+    ),
+    Setting(
         "rate_limit_reserve",
         "number",
         default=0.1,
@@ -518,6 +542,8 @@ class Settings:
     product_ids: tuple[str, ...] = ()
     segment_ids: tuple[str, ...] = ()
     rate_limit_reserve: float = 0.1
+    conversion_window_days: int = 30
+    stats_lookback_days: int = 30
 
     def named(self, setting: str) -> tuple[str, ...]:
         """The values a dimension's setting names (empty: take them from its list)."""
@@ -541,6 +567,7 @@ class Settings:
             max_history_days=self.max_history_days,
             zone=self.zone,
             end_date=self.end_date,
+            stats_lookback_days=self.stats_lookback_days,
         )
 
     @property
@@ -587,4 +614,6 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         product_ids=tuple(config.get("product_ids") or ()),
         segment_ids=tuple(config.get("segment_ids") or ()),
         rate_limit_reserve=float(get("rate_limit_reserve")),
+        conversion_window_days=get("conversion_window_days"),
+        stats_lookback_days=get("stats_lookback_days"),
     )

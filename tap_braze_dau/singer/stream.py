@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 
 class SeriesStream(SdkStream):
-    """A Braze data series, `{<dimensions>, time, <value>}`, one partition per series,
-    incremental by `time`."""
+    """A Braze data series, `{<dimensions>, time, <value>}` (stats: `<values>`, and
+    whatever else Braze sends), one partition per series, incremental by `time`."""
 
     replication_key = "time"
     # Each series is emitted oldest day first, so a bookmark is safe to resume from at any
@@ -72,7 +72,8 @@ class SeriesStream(SdkStream):
                     self.logger.warning(warning)
                 size = 0
                 for day, value in result.checked.rows:
-                    record = {**key.context, "time": moment_text(day), value_field: value}
+                    fields = value if isinstance(value, dict) else {value_field: value}
+                    record = {**key.context, "time": moment_text(day), **fields}
                     size += record_bytes(self.name, record)
                     yield record
                 if result.checked.rows:

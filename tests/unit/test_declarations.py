@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from tap_braze_dau.declarations import POOLS, ListDeclaration, SeriesKey, StreamDeclaration
+from tap_braze_dau.declarations import (
+    POOLS,
+    DetailsDeclaration,
+    ListDeclaration,
+    SeriesKey,
+    StreamDeclaration,
+)
 from tap_braze_dau.singer.settings import BY_NAME as BY_SETTING
-from tap_braze_dau.streams import BY_NAME, LISTS, LISTS_BY_NAME, STREAMS
+from tap_braze_dau.streams import (
+    BY_NAME,
+    DETAILS,
+    DETAILS_BY_NAME,
+    LISTS,
+    LISTS_BY_NAME,
+    STREAMS,
+)
 from tap_braze_dau.tap import TapBrazeDau
 
 
 def test_names_and_requests_are_distinct() -> None:
-    names = [s.name for s in STREAMS] + [s.name for s in LISTS]
+    names = [s.name for s in (*STREAMS, *LISTS, *DETAILS)]
     assert len(set(names)) == len(names)
     assert len(BY_NAME) == len(STREAMS)
     # Two streams may share an endpoint (sessions daily and hourly), never a request.
@@ -27,12 +40,19 @@ def test_each_series_stream_is_in_a_documented_pool_and_its_listed_dimensions_ha
     for dimension in stream.dimensions:
         if dimension.listed_by is not None:
             assert dimension.listed_by in LISTS_BY_NAME
+        if dimension.setting is not None:
             assert dimension.setting in BY_SETTING
             assert BY_SETTING[dimension.setting].kind == "string_list"
+    if stream.active_in is not None:
+        details = DETAILS_BY_NAME[stream.active_in]
+        assert [d.listed_by for d in stream.dimensions] == [details.listed_by]
+        assert [d.column for d in stream.dimensions] == list(details.key_columns)
 
 
-@pytest.mark.parametrize("listed", LISTS, ids=[s.name for s in LISTS])
-def test_each_list_stream_is_keyed_on_a_required_string(listed: ListDeclaration) -> None:
+@pytest.mark.parametrize("listed", [*LISTS, *DETAILS], ids=[s.name for s in (*LISTS, *DETAILS)])
+def test_each_list_stream_is_keyed_on_a_required_string(
+    listed: ListDeclaration | DetailsDeclaration,
+) -> None:
     schema = listed.schema()
     (key,) = listed.key_columns
     assert key in schema["required"]
@@ -59,6 +79,7 @@ def test_the_schema_has_every_key_column_required_and_never_null(
     for column in stream.key_columns:
         assert "null" not in schema["properties"][column]["type"], column
     assert set(schema["properties"]) == {*stream.key_columns, *(v.name for v in stream.values)}
+    assert schema.get("additionalProperties", False) == stream.keep_unknown_fields
     assert 1 <= stream.endpoint.max_window <= 100
     assert stream.endpoint.path.startswith("/")
 

@@ -71,6 +71,10 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"rate_limit_reserve": -0.1}, "rate_limit_reserve"),
     ({"rate_limit_reserve": "half"}, "rate_limit_reserve"),
     ({"rate_limit_reserve": True}, "rate_limit_reserve"),
+    ({"conversion_window_days": -1}, "conversion_window_days"),
+    ({"conversion_window_days": "30"}, "conversion_window_days"),
+    ({"stats_lookback_days": -1}, "stats_lookback_days"),
+    ({"stats_lookback_days": 1.5}, "stats_lookback_days"),
 ]
 
 
@@ -205,6 +209,8 @@ def test_dimension_settings_and_the_reserve_parse_with_their_defaults() -> None:
     assert (settings.event_names, settings.product_ids, settings.segment_ids) == ((), (), ())
     assert settings.rate_limit_reserve == 0.1
     assert settings.client_options.rate_limit_reserve == 0.1
+    assert settings.conversion_window_days == 30
+    assert settings.stats_lookback_days == settings.plan_options.stats_lookback_days == 30
     chosen = parse_settings(
         coerce_number_strings(
             {**GOOD, "event_names": ["a", "b"], "segment_ids": [], "rate_limit_reserve": "0"}
