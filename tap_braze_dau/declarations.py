@@ -105,8 +105,22 @@ class Value:
 
 
 def open_object() -> th.ObjectType:
-    """A JSON object of any fields (its keys are Braze's: channels, variant ids, ...)."""
+    """A JSON object of any fields (its keys are Braze's: channels, variant ids, ...).
+
+    Written without `properties` (see `_open_objects`): the SDK's flattening then turns
+    it into one JSON column, where an empty `properties` would make it drop the field
+    from the schema and scatter its keys over undeclared columns."""
     return th.ObjectType(additional_properties=True)
+
+
+def _open_objects(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with the empty `properties` of its open objects removed (an array's
+    items keep theirs: the SDK's record conformance needs them, and flattening makes
+    the whole array one JSON column anyway)."""
+    for prop in schema["properties"].values():
+        if prop.get("properties") == {}:
+            del prop["properties"]
+    return schema
 
 
 @dataclass(frozen=True)
@@ -240,7 +254,7 @@ class StreamDeclaration:
         ).to_dict()
         if self.keep_unknown_fields:
             schema["additionalProperties"] = True
-        return schema
+        return _open_objects(schema)
 
 
 @dataclass(frozen=True)
@@ -285,7 +299,7 @@ def _columns_schema(columns: tuple[Column, ...], *, open_to_more: bool) -> dict[
     ).to_dict()
     if open_to_more:
         schema["additionalProperties"] = True
-    return schema
+    return _open_objects(schema)
 
 
 @dataclass(frozen=True)

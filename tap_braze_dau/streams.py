@@ -258,6 +258,11 @@ CAMPAIGN_DETAILS = DetailsDeclaration(
     columns=(
         Column("campaign_id", "Braze campaign identifier."),
         *_details_columns("campaign"),
+        Column(
+            "has_post_launch_draft",
+            "Whether it has edits saved as a draft since it launched.",
+            kind="boolean",
+        ),
         Column("first_sent", "When it first sent (null: never).", kind="date_time"),
         Column("last_sent", "When it last sent (null: never).", kind="date_time"),
         Column(

@@ -25,7 +25,7 @@ from tap_braze_dau.braze.rate_limits import RateLimitPools
 from tap_braze_dau.declarations import APP, Dimension, SeriesKey, StreamDeclaration
 from tap_braze_dau.errors import BrazeFatalError
 from tap_braze_dau.plan.activity import ActiveDays
-from tap_braze_dau.plan.bookmarks import bookmarks_of
+from tap_braze_dau.plan.bookmarks import bookmarks_of, completions_of
 from tap_braze_dau.plan.checkpoints import Checkpoints
 from tap_braze_dau.plan.details import Details, active_days_of
 from tap_braze_dau.plan.listings import Listings
@@ -70,6 +70,7 @@ class TapBrazeDau(SdkTap):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._bookmarks: dict[SeriesKey, dt.date] = {}
+        self._completions: dict[SeriesKey, dt.date] = {}
         super().__init__(*args, **kwargs)
         if threading.current_thread() is threading.main_thread():
             # Replaces the SDK's handlers, which exit 0: an orchestrator must not take a
@@ -110,6 +111,7 @@ class TapBrazeDau(SdkTap):
     def load_state(self, state: dict[str, Any]) -> None:
         """The SDK's loading, plus every bookmark read up front for the run's plan."""
         self._bookmarks = bookmarks_of(state, STREAMS)
+        self._completions = completions_of(state, STREAMS)
         super().load_state(state)
 
     @cached_property
@@ -241,6 +243,7 @@ class TapBrazeDau(SdkTap):
             parallel=settings.max_parallel_requests,
             order=self.sync_order,
             bookmarks=self._bookmarks,
+            completions=self._completions,
             now=self.now,
             pools=self.pools,
             active=self.active_days,

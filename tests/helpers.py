@@ -24,7 +24,9 @@ API_KEY = "sk-test-9f8e7d6c5b4a-DO-NOT-LEAK"
 TAP = [sys.executable, "-m", "tap_braze_dau"]
 ROOT = Path(__file__).resolve().parent.parent
 #: Every stream the tap declares, in the order the SDK syncs them (by name).
-ALL_STREAMS = tuple(sorted(s.name for s in (*STREAMS, *LISTS, *DETAILS)))
+ALL_STREAMS = tuple(
+    sorted([s.name for s in STREAMS] + [s.name for s in LISTS] + [s.name for s in DETAILS])
+)
 #: The daily series streams with one series per app (the KPIs' shape), by name.
 KPI_STREAMS = tuple(sorted(s.name for s in STREAMS if s.dimensions == (APP,) and not s.hourly))
 

@@ -8,6 +8,12 @@ holds every dimension of the series (`{"event": "login", "app_id": "ios"}`); an 
 stream's value is an hour (`2024-12-31T23:00:00Z`).
 A bookmark the tap cannot read stops it with a message naming it: resuming from a guess
 could skip days.
+
+A series of a campaign or Canvas also keeps `COMPLETE_AS_OF`: the last day of the run
+that last delivered every one of its windows. Its bookmark is its last day with stats,
+which stops moving once it has ended; this says when it was read, so that a run re-reads
+only the days that were still recent then (jobs.py), and an ended campaign read since it
+ended costs nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ def _partitions(stream: str, stream_state: object) -> list[Any]:
         msg = f"state: bookmarks.{stream}.partitions must be a list, got {shown(partitions)}"
         raise StateError(msg)
     return partitions
+
+
+#: The partition key of `complete_as_of` (a day, YYYY-MM-DD).
+COMPLETE_AS_OF = "complete_as_of"
 
 
 def bookmarks_of(
@@ -59,6 +69,33 @@ def bookmarks_of(
                 found[key] = parse_hour(value) if stream in hourly else parse_date(value)
             except ValueError as exc:
                 msg = f"state: the bookmark of {key}: {exc}"
+                raise StateError(msg) from None
+    return found
+
+
+def completions_of(
+    state: Mapping[str, Any], declarations: Iterable[StreamDeclaration]
+) -> dict[SeriesKey, dt.date]:
+    """{series: its `COMPLETE_AS_OF` day} for the streams with active ranges."""
+    streams = {
+        d.name: tuple(dim.column for dim in d.dimensions) for d in declarations if d.active_in
+    }
+    bookmarks = state.get("bookmarks", {})
+    found: dict[SeriesKey, dt.date] = {}
+    if not isinstance(bookmarks, Mapping):
+        return found  # bookmarks_of names the problem
+    for stream, stream_state in bookmarks.items():
+        if stream not in streams:
+            continue
+        for partition in _partitions(stream, stream_state):
+            value = partition.get(COMPLETE_AS_OF) if isinstance(partition, Mapping) else None
+            if value is None:
+                continue
+            key = _series_key(stream, streams[stream], partition)
+            try:
+                found[key] = parse_date(value)
+            except ValueError as exc:
+                msg = f"state: {COMPLETE_AS_OF} of {key}: {exc}"
                 raise StateError(msg) from None
     return found
 

@@ -113,17 +113,26 @@ def jobs_for_series(
     last_day: dt.date,
     options: PlanOptions,
     active: ActiveDays | None = None,
+    complete_as_of: dt.date | None = None,
 ) -> list[Job]:
     """The jobs that sync a series up to `last_day` (an hour for an hourly series), given
-    its bookmark (if any); for a stream with `active_in`, only over `active`, the days
-    the series can have stats (None: it has none)."""
+    its bookmark (if any).
+
+    For a stream with `active_in`: only over `active`, the days the series can have
+    stats (None: it has none); and once a run delivered all of it (`complete_as_of`, that
+    run's last day), from that day less the look-back: the days before were final when
+    they were read (a day is revised for `stats_lookback_days`), however far back the
+    bookmark of an ended campaign stays.
+    """
     window_days = options.window_days_for(stream)
+    lookback = options.lookback_for(stream)
     first = first_day_to_sync(
-        bookmark=bookmark,
-        start_date=options.start_of(stream),
-        lookback_days=options.lookback_for(stream),
+        bookmark=bookmark, start_date=options.start_of(stream), lookback_days=lookback
     )
     if stream.active_in is not None:
+        if complete_as_of is not None:
+            floor = complete_as_of - dt.timedelta(days=lookback)
+            first = floor if first is None else max(first, floor)
         cut = None if active is None else days_to_request(active, first, last_day)
         if cut is None:
             return []

@@ -56,6 +56,9 @@ class WindowResult:
     window: Window
     checked: CheckedRows
     series_end: bool
+    #: On a campaign's (Canvas') last window: every window of the series is delivered, as
+    #: of this day (see bookmarks.COMPLETE_AS_OF).
+    complete_as_of: dt.date | None = None
 
 
 class _Pass:
@@ -63,7 +66,7 @@ class _Pass:
 
     def __init__(
         self,
-        planned: list[tuple[SeriesKey, list[Job]]],
+        planned: list[tuple[SeriesKey, list[Job], dt.date | None]],
         results: Iterator[tuple[Job, JobResult]],
         logger: logging.Logger,
         progress: ProgressLog,
@@ -81,7 +84,7 @@ class _Pass:
 
     def take(self, key: SeriesKey) -> Iterator[WindowResult]:
         """The windows of `key`, which must be the next planned series."""
-        planned_key, jobs = self._planned.pop(0)
+        planned_key, jobs, complete_as_of = self._planned.pop(0)
         assert planned_key == key, (planned_key, key)
         self._in_step = False
         refused = False
@@ -102,7 +105,8 @@ class _Pass:
             last_job = index == len(jobs) - 1
             windows = result.windows
             for position, (window, checked) in enumerate(windows):
-                yield WindowResult(window, checked, last_job and position == len(windows) - 1)
+                end = last_job and position == len(windows) - 1
+                yield WindowResult(window, checked, end, complete_as_of if end else None)
         self._in_step = True
         if not self._planned:
             self._progress.stop()
@@ -158,6 +162,7 @@ class SyncRun:
         order: Callable[[], Sequence[tuple[SeriesKey, StreamDeclaration]]],
         bookmarks: Mapping[SeriesKey, dt.date],
         now: Callable[[], dt.datetime],
+        completions: Mapping[SeriesKey, dt.date] | None = None,
         pools: RateLimitPools | None = None,
         active: Callable[[SeriesKey, StreamDeclaration], ActiveDays | None] | None = None,
     ) -> None:
@@ -167,6 +172,7 @@ class SyncRun:
         self._parallel = parallel
         self._order = order
         self._bookmarks = bookmarks
+        self._completions = completions or {}
         self._now = now
         self._pools = pools or RateLimitPools()
         self._active = active
@@ -187,7 +193,7 @@ class SyncRun:
 
     def _plan(
         self, first: SeriesKey, stream: StreamDeclaration
-    ) -> list[tuple[SeriesKey, list[Job]]]:
+    ) -> list[tuple[SeriesKey, list[Job], dt.date | None]]:
         order = list(self._order())
         keys = [key for key, _stream in order]
         order = order[keys.index(first) :] if first in keys else [(first, stream)]
@@ -199,20 +205,23 @@ class SyncRun:
             if series_stream.active_in is not None:
                 assert self._active is not None, "a stream with active_in needs `active`"
                 active = self._active(key, series_stream)
+            last_day = self._options.last_of(series_stream, now)
             jobs = jobs_for_series(
                 key,
                 series_stream,
                 bookmark=self._bookmarks.get(key),
-                last_day=self._options.last_of(series_stream, now),
+                last_day=last_day,
                 options=self._options,
                 active=active,
+                complete_as_of=self._completions.get(key),
             )
             window_days = self._options.window_days_for(series_stream)
             if series_stream.active_in is None or jobs:
                 self._logger.info("%s: %s", str(key).capitalize(), describe_jobs(jobs, window_days))
             if series_stream.active_in is not None:
                 activity.setdefault(series_stream.name, _Activity()).count(active, jobs)
-            planned.append((key, jobs))
+            complete = last_day if series_stream.active_in is not None and jobs else None
+            planned.append((key, jobs, complete))
         for stream_name, counted in activity.items():
             details = DETAILS_BY_NAME[BY_NAME[stream_name].active_in or ""]
             self._logger.info("%s: %s", stream_name.capitalize(), counted.summary(details.plural))
@@ -220,7 +229,7 @@ class SyncRun:
 
     def _start(self, first: SeriesKey, stream: StreamDeclaration) -> _Pass:
         planned = self._plan(first, stream)
-        jobs = [job for _key, series_jobs in planned for job in series_jobs]
+        jobs = [job for _key, series_jobs, _complete in planned for job in series_jobs]
         per_pool: Counter[str] = Counter()
         for job in jobs:
             per_pool[job.stream.endpoint.pool] += planned_requests([job])

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
+from tap_braze_dau.plan.bookmarks import COMPLETE_AS_OF
 from tap_braze_dau.plan.checkpoints import Checkpoints, record_bytes
 from tap_braze_dau.plan.run import SyncRun
 from tap_braze_dau.plan.windows import moment_text
@@ -76,6 +77,10 @@ class SeriesStream(SdkStream):
                     record = {**key.context, "time": moment_text(day), **fields}
                     size += record_bytes(self.name, record)
                     yield record
+                if result.complete_as_of is not None:
+                    # Its records are written: what this series needs next run follows.
+                    state = self.get_context_state(context)
+                    state[COMPLETE_AS_OF] = result.complete_as_of.isoformat()
                 if result.checked.rows:
                     # The SDK has written and bookmarked the window's last record by the
                     # time this generator resumes: a STATE now claims exactly what was sent.

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from braze_emulator import BrazeEmulator
-from tap_braze_dau.streams import BY_NAME, LISTS_BY_NAME
+from tap_braze_dau.streams import BY_NAME, DETAILS_BY_NAME, LISTS_BY_NAME
 from tests.helpers import (
     ALL_STREAMS,
     API_KEY,
@@ -106,8 +106,9 @@ def test_discover_needs_no_config_and_describes_every_stream() -> None:
     assert sorted(streams) == sorted(ALL_STREAMS)
     for name, entry in streams.items():
         properties = entry["schema"]["properties"]
-        if name in LISTS_BY_NAME:
-            assert entry["key_properties"] == list(LISTS_BY_NAME[name].key_columns)
+        full_table = LISTS_BY_NAME.get(name) or DETAILS_BY_NAME.get(name)
+        if full_table is not None:
+            assert entry["key_properties"] == list(full_table.key_columns)
             assert entry["replication_method"] == "FULL_TABLE"
             assert not entry.get("replication_key")
         else:
@@ -115,8 +116,8 @@ def test_discover_needs_no_config_and_describes_every_stream() -> None:
             assert entry["key_properties"] == list(declaration.key_columns)
             assert entry["replication_key"] == "time"
             assert entry["replication_method"] == "INCREMENTAL"
-            value = declaration.values[0].name
-            assert sorted(properties) == sorted([*declaration.key_columns, value])
+            values = [v.name for v in declaration.values]
+            assert sorted(properties) == sorted([*declaration.key_columns, *values])
         for column, schema in properties.items():
             assert schema["description"], (name, column)
         (root,) = [m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == []]

@@ -12,6 +12,7 @@ import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from braze_emulator import BrazeEmulator, Segment
+from braze_emulator.messaging import Campaign, Canvas
 from tap_braze_dau.tap import TapBrazeDau
 from tests.helpers import ALL_STREAMS, API_KEY
 
@@ -26,6 +27,24 @@ EMULATOR = BrazeEmulator(
     segments={
         "seg-1": Segment("Active", dt.date(2024, 1, 1), True, ("core",)),
         "seg-2": Segment("Untracked", dt.date(2024, 1, 1), False),
+    },
+    campaigns={
+        "camp-1": Campaign(
+            "Welcome",
+            first_sent=dt.datetime(2024, 9, 1, 10, tzinfo=dt.timezone.utc),
+            last_sent=dt.datetime(2024, 10, 15, 10, tzinfo=dt.timezone.utc),
+            channels=("email", "android_push"),
+            variations=2,
+        ),
+        "camp-never": Campaign("Draft", draft=True),
+    },
+    canvases={
+        "canvas-1": Canvas(
+            "Onboarding",
+            first_entry=dt.datetime(2024, 11, 1, tzinfo=dt.timezone.utc),
+            last_entry=dt.datetime(2024, 12, 1, tzinfo=dt.timezone.utc),
+            variants=2,
+        ),
     },
 ).start()
 

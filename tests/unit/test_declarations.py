@@ -24,7 +24,7 @@ from tap_braze_dau.tap import TapBrazeDau
 
 
 def test_names_and_requests_are_distinct() -> None:
-    names = [s.name for s in (*STREAMS, *LISTS, *DETAILS)]
+    names = [s.name for s in STREAMS] + [s.name for s in LISTS] + [s.name for s in DETAILS]
     assert len(set(names)) == len(names)
     assert len(BY_NAME) == len(STREAMS)
     # Two streams may share an endpoint (sessions daily and hourly), never a request.
@@ -49,7 +49,10 @@ def test_each_series_stream_is_in_a_documented_pool_and_its_listed_dimensions_ha
         assert [d.column for d in stream.dimensions] == list(details.key_columns)
 
 
-@pytest.mark.parametrize("listed", [*LISTS, *DETAILS], ids=[s.name for s in (*LISTS, *DETAILS)])
+FULL_TABLE: list[ListDeclaration | DetailsDeclaration] = [*LISTS, *DETAILS]
+
+
+@pytest.mark.parametrize("listed", FULL_TABLE, ids=[s.name for s in FULL_TABLE])
 def test_each_list_stream_is_keyed_on_a_required_string(
     listed: ListDeclaration | DetailsDeclaration,
 ) -> None:
