@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from braze_emulator import WORKSPACE, BrazeEmulator, Fault, Segment
+from braze_emulator.messaging import Campaign, Canvas
 from tap_braze_dau.streams import BY_NAME
 from tests.helpers import ALL_STREAMS, API_KEY, ROOT, bookmarks_of, day_range
 from tests.pipelines.postgres import PostgresServer, start_postgres
@@ -450,6 +451,116 @@ def test_postgres_loads_the_analytics_streams_one_table_each_upserting_on_their_
         state = pipeline.state("target-postgres")
         hourly = state["bookmarks"]["sessions_hourly"]["partitions"]
         assert {p["replication_key_value"] for p in hourly} == {f"{LAST}T23:00:00Z"}
+
+
+MESSAGING_STREAMS = [
+    "campaign_details",
+    "campaign_stats",
+    "campaigns",
+    "canvas_details",
+    "canvas_stats",
+    "canvases",
+]
+
+
+def test_postgres_loads_campaigns_and_canvases_with_their_nested_stats_as_json(
+    installed: str, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    utc = dt.timezone.utc
+    campaigns = {
+        "c-multi": Campaign(
+            "Holiday",
+            first_sent=dt.datetime(2024, 12, 1, 9, tzinfo=utc),
+            last_sent=dt.datetime(2024, 12, 5, 9, tzinfo=utc),
+            channels=("email", "ios_push", "in_app_message"),
+            variations=2,
+            control_group=True,
+        ),
+        "c-never": Campaign("Draft", draft=True),
+    }
+    canvases = {
+        "v-1": Canvas(
+            "Winback",
+            first_entry=dt.datetime(2024, 12, 10, tzinfo=utc),
+            last_entry=dt.datetime(2024, 12, 20, tzinfo=utc),
+            variants=2,
+            steps=3,
+        )
+    }
+    first = dt.date(2024, 11, 1)
+    schema = "braze_messaging"
+    with BrazeEmulator(
+        api_key=API_KEY, today=LAST, campaigns=campaigns, canvases=canvases
+    ) as braze:
+        pipeline = postgres_pipeline(
+            installed,
+            tmp_path,
+            braze,
+            postgres,
+            schema,
+            TAP_BRAZE_DAU_START_DATE=first.isoformat(),
+            TAP_BRAZE_DAU__SELECT=json.dumps([f"{s}.*" for s in MESSAGING_STREAMS]),
+        )
+        for run in (1, 2):  # the second run re-reads the look-back: it replaces, adds none
+            pipeline.run("target-postgres")
+            tables = postgres.query(
+                f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}'"
+            )
+            assert sorted(name for (name,) in tables) == MESSAGING_STREAMS, run
+            rows = postgres.query(
+                f'SELECT campaign_id, "time"::text, unique_recipients, revenue::text, '
+                f"messages::text FROM {schema}.campaign_stats"
+            )
+            want = {
+                row["time"]: row for row in braze.expected_campaign_stats("c-multi", first, LAST)
+            }
+            assert sorted(day for _c, day, *_ in rows) == sorted(want)
+            for campaign_id, day, recipients, revenue, messages in rows:
+                assert campaign_id == "c-multi"
+                assert int(recipients) == want[day]["unique_recipients"]
+                assert Decimal(revenue) == Decimal(str(want[day]["revenue"]))
+                assert json.loads(messages) == want[day]["messages"]
+            canvas = postgres.query(
+                f'SELECT "time"::text, entries, step_stats::text FROM {schema}.canvas_stats'
+            )
+            stats = braze.expected_canvas_stats(
+                "v-1", first, LAST, include_variant_breakdown=True, include_step_breakdown=True
+            )
+            assert len(canvas) == len(stats)
+            by_day = {row["time"]: row for row in stats}
+            for day, entries, steps in canvas:
+                assert int(entries) == by_day[day]["total_stats"]["entries"]
+                assert json.loads(steps) == by_day[day]["step_stats"]
+            for table, key in (
+                ("campaign_stats", ["campaign_id", "time"]),
+                ("canvas_stats", ["canvas_id", "time"]),
+                ("campaigns", ["campaign_id"]),
+                ("campaign_details", ["campaign_id"]),
+            ):
+                assert primary_key_of(postgres, schema, table) == key
+            details = postgres.query(
+                f"SELECT campaign_id, (first_sent IS NULL)::text FROM {schema}.campaign_details"
+            )
+            assert sorted(details) == [["c-multi", "false"], ["c-never", "true"]]
+        # the README's query of one campaign's sends and conversions by channel
+        query = readme_query("campaign-channels-query").replace("braze.", f"{schema}.")
+        by_channel = postgres.query(query.replace("YOUR-CAMPAIGN-ID", "c-multi"))
+        expected_rows = []
+        for day, row in sorted(want.items()):
+            for channel, variations in sorted(row["messages"].items()):
+                sent = [v["sent"] for v in variations if "sent" in v]
+                expected_rows.append(
+                    [
+                        day,
+                        channel,
+                        sum(sent) if sent else None,
+                        sum(v["conversions"] for v in variations),
+                    ]
+                )
+        got = [
+            [str(d), c, None if s in (None, "") else int(s), int(v)] for d, c, s, v in by_channel
+        ]
+        assert got == expected_rows
 
 
 def readme_query(marker: str) -> str:
