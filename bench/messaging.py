@@ -48,6 +48,7 @@ def sync(
         "api_key": API_KEY,
         "api_url": braze.url,
         "start_date": START.isoformat(),
+        "end_date": braze.today().isoformat(),  # the emulator's today, not the machine's
         "max_parallel_requests": PARALLEL,
     }
     (workdir / "config.json").write_text(json.dumps(config))
@@ -80,8 +81,8 @@ def sync(
 def tiling(braze: BrazeEmulator, since: dict[str, dt.date]) -> dict[str, int]:
     """The fewest windows per stats stream: each one's active range as the issue defines
     it (first send's UTC day less one to the last's plus 30 days plus one) from `since`
-    (the bookmark less the look-back; start_date without one) to today, tiled by windows
-    of the stream's largest size."""
+    (the day of the run that last read all of it, less the look-back; start_date if none
+    did) to today, tiled by windows of the stream's largest size."""
     found = {}
     for stream, size in WINDOWS.items():
         total = 0
@@ -152,9 +153,7 @@ def report(latency: float) -> str:
         with BrazeEmulator(today=nightly, **common) as braze:
             wall, _state = sync(braze, workdir, state)
             since = {
-                partition["context"][column]: dt.date.fromisoformat(
-                    partition["replication_key_value"]
-                )
+                partition["context"][column]: dt.date.fromisoformat(partition["complete_as_of"])
                 - dt.timedelta(days=30)
                 for stream, column in (
                     ("campaign_stats", "campaign_id"),
@@ -164,15 +163,15 @@ def report(latency: float) -> str:
                 .get("bookmarks", {})
                 .get(stream, {})
                 .get("partitions", [])
-                if partition.get("replication_key_value")
+                if partition.get("complete_as_of")
             }
             lines.append(
                 row("the nightly run after it", braze, wall, latency, tiling(braze, since))
             )
     lines.append(
         "\nminimum: the list pages, one details request each, and the fewest windows "
-        "tiling each one's days with stats (a nightly run: from its bookmark less "
-        "stats_lookback_days); request everything: the pages, the details, and every "
+        "tiling each one's days with stats (a nightly run: from the day the backfill "
+        "read it, less stats_lookback_days); request everything: the pages, the details, and every "
         "window of every campaign (100 days) and Canvas (14 days) from start_date; "
         "critical path: the pages one after another, then the details and the windows "
         f"{PARALLEL} at a time."

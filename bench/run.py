@@ -34,7 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import analytics
+from bench import analytics, messaging
 from braze_emulator import STREAMS, BrazeEmulator, Fault
 from tests.helpers import catalog_selecting
 
@@ -433,6 +433,7 @@ def main() -> None:
         print("## CPU per record (emulator answering at once)\n")
         print(bench_cpu(args.repeat, workdir), "\n", flush=True)
     print(analytics.report(args.latency), flush=True)
+    print(messaging.report(args.latency), flush=True)
 
 
 if __name__ == "__main__":

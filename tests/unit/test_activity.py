@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 
 from braze_emulator.messaging import Campaign, Canvas, active_range
 from tap_braze_dau.declarations import SeriesKey
-from tap_braze_dau.errors import BrazeDataError
+from tap_braze_dau.errors import BrazeDataError, StateError
 from tap_braze_dau.plan.activity import ActiveDays, active_days, days_to_request, parse_instant
+from tap_braze_dau.plan.bookmarks import COMPLETE_AS_OF, bookmarks_of, completions_of
 from tap_braze_dau.plan.jobs import PlanOptions, WindowJob, jobs_for_series
-from tap_braze_dau.streams import CAMPAIGN_STATS, CANVAS_STATS
+from tap_braze_dau.streams import CAMPAIGN_STATS, CANVAS_STATS, STREAMS
 
 UTC = dt.timezone.utc
 ONE_DAY = dt.timedelta(days=1)
@@ -216,3 +217,55 @@ def test_instants_are_read_in_utc(text: str | None, expected: dt.datetime | None
 def test_a_bad_instant_names_its_field(bad: object) -> None:
     with pytest.raises(BrazeDataError, match="first_sent of campaign 'c1'"):
         parse_instant(bad, "first_sent of campaign 'c1'")
+
+
+@given(
+    active_first=days,
+    length=st.integers(min_value=1, max_value=400),
+    read_back=st.integers(min_value=0, max_value=500),
+    since_read=st.integers(min_value=0, max_value=400),
+    lookback=st.integers(min_value=0, max_value=60),
+)
+def test_after_a_complete_read_only_days_still_recent_then_are_read_again(
+    active_first: dt.date, length: int, read_back: int, since_read: int, lookback: int
+) -> None:
+    """A run that delivered all of a series as of K wrote its last day with stats as
+    the bookmark B <= K. The next run (today >= K) re-reads from K less the look-back:
+    every day not yet final at K, every day after K, and nothing before."""
+    active = ActiveDays(active_first, active_first + dt.timedelta(days=length - 1))
+    complete = active.first + dt.timedelta(days=read_back)
+    bookmark = min(complete, active.last)
+    today = complete + dt.timedelta(days=since_read)
+    jobs = jobs_for_series(
+        SeriesKey.of("campaign_stats", campaign_id="c"),
+        CAMPAIGN_STATS,
+        bookmark=bookmark,
+        last_day=today,
+        options=options(stats_lookback_days=lookback),
+        active=active,
+        complete_as_of=complete,
+    )
+    got = requested_days([job for job in jobs if isinstance(job, WindowJob)])
+    since = complete - dt.timedelta(days=lookback)
+    wanted = [
+        day for day in (active.first + n * ONE_DAY for n in range(length)) if since <= day <= today
+    ]
+    assert got == wanted
+    if active.last < since:
+        assert jobs == []  # ended, and read since it ended: never requested again
+
+
+def test_complete_as_of_is_read_from_the_state_and_a_bad_one_is_named() -> None:
+    partition = {
+        "context": {"campaign_id": "c1"},
+        "replication_key": "time",
+        "replication_key_value": "2024-04-09",
+        COMPLETE_AS_OF: "2024-06-30",
+    }
+    state = {"bookmarks": {"campaign_stats": {"partitions": [partition]}}}
+    key = SeriesKey.of("campaign_stats", campaign_id="c1")
+    assert completions_of(state, STREAMS) == {key: dt.date(2024, 6, 30)}
+    assert bookmarks_of(state, STREAMS) == {key: dt.date(2024, 4, 9)}
+    partition[COMPLETE_AS_OF] = "soon"
+    with pytest.raises(StateError, match="complete_as_of of series 'c1' of campaign_stats"):
+        completions_of(state, STREAMS)
