@@ -49,6 +49,8 @@ class LoggedRequest:
     pool: str | None = None
     remaining: int | None = None
     dimension: str | None = None
+    #: When the request arrived (`at` is when it was answered, after the latency).
+    arrived: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,7 @@ class Handler(BaseHTTPRequestHandler):
     # ACK every keep-alive answer would wait ~40 ms, a delay Braze does not have.
     disable_nagle_algorithm = True
     _quota: Quota | None = None
+    _arrived: float = 0.0
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -323,6 +326,7 @@ class Handler(BaseHTTPRequestHandler):
                 pool=quota.pool if quota else None,
                 remaining=extra.get("remaining", quota.remaining if quota else None),
                 dimension=request.dimension if request else None,
+                arrived=self._arrived,
             )
         )
 
@@ -365,6 +369,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- data API ---------------------------------------------------------------------
 
     def do_GET(self) -> None:
+        self._arrived = time.time()
         parts = urlsplit(self.path)
         self._quota = None
         if parts.path == "/_emulator/requests":

@@ -1,13 +1,15 @@
-"""Braze's lists of events, products and segments: read whole, once per run.
+"""Braze's lists of events, products, segments, campaigns and Canvases: read whole, once
+per run.
 
-A list is both a full-table stream (`events`, `products`, `segments`) and, unless a
-setting names them, where the values of a dimension come from (the events of
-`event_counts`, ...). Whichever asks first, the list is read once and kept for the run,
-so selecting `events` and `event_counts` together costs one reading.
+A list is both a full-table stream (`events`, `products`, `segments`, `campaigns`,
+`canvases`) and, unless a setting names them, where the values of a dimension come from
+(the events of `event_counts`, the campaigns of `campaign_stats` and of their details).
+Whichever asks first, the list is read once and kept for the run, so selecting `events`
+and `event_counts` together costs one reading.
 
 Fields of an item beyond the documented ones are kept where the list says so (campaigns,
-Canvases). Paging (`page` from 0) is pure (`is_last_page`): a list ends at an empty page, or at a
-page shorter than Braze's documented page size; where the size is undocumented
+Canvases). Paging (`page` from 0) is pure (`is_last_page`): a list ends at an empty page,
+or at a page shorter than Braze's documented page size; where the size is undocumented
 (products), at a page shorter than the pages before it. A page that repeats the one
 before (a server ignoring `page`) stops the run instead of looping.
 """

@@ -15,7 +15,7 @@ import pytest
 from braze_emulator import BrazeEmulator, Fault
 from braze_emulator.endpoints import ALL_PERMISSIONS
 from braze_emulator.handler import LoggedRequest
-from braze_emulator.messaging import Campaign, Canvas
+from braze_emulator.messaging import Campaign, Canvas, many_campaigns
 from tests.helpers import (
     API_KEY,
     TapRun,
@@ -370,3 +370,27 @@ def test_flattening_still_works_on_the_nested_stats(tmp_path: Path) -> None:
         assert json.loads(record["messages"]).keys() == {"email", "android_push", "sms"}
         canvas = run.records_of("canvas_stats")[0]
         assert isinstance(json.loads(canvas["step_stats"]), dict)
+
+
+def test_a_thousand_campaigns_keep_state_a_small_share_of_the_output(tmp_path: Path) -> None:
+    """A partition per campaign: thousands of them make a large state, which is written
+    within the same share of the RECORD bytes as for the KPIs, never claiming a day not
+    written."""
+    campaigns = many_campaigns(1000, dt.date(2022, 1, 1), TODAY, seed=3)
+    with emulator(campaigns=campaigns, canvases={}) as braze:
+        run = sync(
+            braze, tmp_path, ["campaign_stats"], start_date="2022-01-01", max_parallel_requests=4
+        )
+        expected_ids = {
+            campaign_id
+            for campaign_id in campaigns
+            if braze.active_days("campaigns", campaign_id) is not None
+        }
+    assert set(stats_by_day(run, "campaign_stats", "campaign_id")) == expected_ids
+    share = run.bytes_of("STATE") / run.bytes_of("RECORD")
+    assert share <= 0.10, f"STATE is {share:.1%} of RECORD"
+    assert_states_claim_only_emitted(run)
+    final = run.last_state or {}
+    partitions = final["bookmarks"]["campaign_stats"]["partitions"]
+    completed = {p["context"]["campaign_id"] for p in partitions if p.get("complete_as_of")}
+    assert completed == expected_ids

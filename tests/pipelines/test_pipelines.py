@@ -64,7 +64,15 @@ def postgres() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def braze() -> Iterator[BrazeEmulator]:
-    with BrazeEmulator(api_key=API_KEY, apps=APPS, today=LAST) as emulator:
+    sent = dt.datetime(2024, 12, 20, 9, tzinfo=dt.timezone.utc)
+    with BrazeEmulator(
+        api_key=API_KEY,
+        apps=APPS,
+        today=LAST,
+        # one of each, so that a run of every stream asks for every kind of data
+        campaigns={"c-1": Campaign("Year end", first_sent=sent, last_sent=sent)},
+        canvases={"v-1": Canvas("Year end", first_entry=sent, last_entry=sent)},
+    ) as emulator:
         yield emulator
 
 
