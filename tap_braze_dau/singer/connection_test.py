@@ -1,8 +1,9 @@
 """`tap-braze-dau --test`: does Braze accept this config for every stream a run would sync?
 
-One request per series of each stream (the last day of a sync, `length` 1), through the
-same client as a sync (retries, rate limits): a 403 names the stream's permission, a 400 a
-wrong app_id, a 401 a key of another instance. Every stream is tried, so one test lists
+One request per series of each stream (the last day of a sync, `length` 1; a campaign's
+or Canvas' stats also its details, which plan them), through the same client as a sync
+(retries, rate limits): a 403 names the stream's permission, a 400 a wrong app_id, a 401
+a key of another instance. Every stream is tried, so one test lists
 every missing permission at once. Only logs are written: no RECORD, no STATE.
 """
 
@@ -13,13 +14,14 @@ import logging
 import threading
 from collections.abc import Sequence
 
-from tap_braze_dau.braze.client import BrazeClient
+from tap_braze_dau.braze.client import BrazeClient, Request
 from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
 from tap_braze_dau.errors import BrazeFatalError, BrazeRequestError
 from tap_braze_dau.plan.jobs import fetch_window, is_refusal
 from tap_braze_dau.plan.ordered import OrderedFetcher
 from tap_braze_dau.plan.windows import Window
 from tap_braze_dau.singer.settings import Settings
+from tap_braze_dau.streams import DETAILS_BY_NAME
 
 
 def check_connection(
@@ -46,6 +48,13 @@ def check_connection(
         key, stream = job
         last = plan.last_of(stream, now)
         try:
+            if stream.active_in is not None:  # its series are planned from the details
+                details = DETAILS_BY_NAME[stream.active_in]
+                item_id = key.value(details.key_columns[0])
+                params = {**details.endpoint.params, details.param: item_id}
+                path = details.endpoint.path
+                request = Request(stream.name, details.endpoint, params, f"{path} ({item_id})")
+                client.fetch(request)
             fetch_window(client, stream, key, Window(last, last), settings.zone)
         except BrazeRequestError as exc:
             if not is_refusal(exc, stream, key):

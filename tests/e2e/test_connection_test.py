@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from braze_emulator import BrazeEmulator
+from braze_emulator.messaging import Campaign
 from tests.helpers import ALL_STREAMS, API_KEY, base_config, catalog_selecting, run_tap
 
 
@@ -101,3 +102,28 @@ def test_test_schema_still_prints_the_schemas(tmp_path: Path, dau_only_key: Braz
     assert run.returncode == 0, run.stderr
     assert {m["stream"] for m in run.messages if m["type"] == "SCHEMA"} == set(ALL_STREAMS)
     assert dau_only_key.requests == []
+
+
+def test_stats_of_campaigns_are_checked_with_the_details_they_are_planned_from(
+    tmp_path: Path,
+) -> None:
+    sent = dt.datetime(2024, 12, 1, 9, tzinfo=dt.timezone.utc)
+    with BrazeEmulator(
+        api_key=API_KEY,
+        today=dt.date(2024, 12, 31),
+        campaigns={"c-1": Campaign("Sale", first_sent=sent, last_sent=sent)},
+        permissions={"campaigns.list", "campaigns.data_series"},  # no campaigns.details
+    ) as braze:
+        run = run_tap(
+            base_config(braze, end_date="2024-12-31"),
+            tmp_path,
+            catalog=catalog_selecting(["campaign_stats"]),
+            extra_args=["--test"],
+        )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    errors = "\n".join(error_lines(run.stderr))
+    assert "Stream 'campaign_stats' needs an API key with the permission campaigns.details" in (
+        errors
+    )
+    assert run.records == []
