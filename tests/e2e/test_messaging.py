@@ -386,6 +386,10 @@ def test_a_thousand_campaigns_keep_state_a_small_share_of_the_output(tmp_path: P
             for campaign_id in campaigns
             if braze.active_days("campaigns", campaign_id) is not None
         }
+        # paged 100 at a time: 10 full pages, then the empty one that ends the list
+        pages = [int(r.params["page"]) for r in braze.data_requests("campaigns")]
+        assert pages == list(range(11))
+        assert len(braze.data_requests("campaign_details")) == 1000
     assert set(stats_by_day(run, "campaign_stats", "campaign_id")) == expected_ids
     share = run.bytes_of("STATE") / run.bytes_of("RECORD")
     assert share <= 0.10, f"STATE is {share:.1%} of RECORD"
