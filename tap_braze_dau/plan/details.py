@@ -118,7 +118,10 @@ class Details:
                 if exc.status in (400, 404):
                     return exc
                 raise
-            return details_record(answer, item_id, declaration)
+            try:
+                return details_record(answer, item_id, declaration)
+            except BrazeDataError as exc:  # a field may quote anything, even the key
+                raise BrazeDataError(client.redact(str(exc))) from None
 
         fetcher: OrderedFetcher[str, dict[str, Any] | BrazeRequestError] = OrderedFetcher(
             fetch, self._parallel, stop

@@ -115,7 +115,10 @@ def read_list(
             )
             raise BrazeDataError(msg)
         for item in items:
-            record = record_of(item, declaration, f"page {page} of {endpoint.path}")
+            try:
+                record = record_of(item, declaration, f"page {page} of {endpoint.path}")
+            except BrazeDataError as exc:  # an item may quote anything, even the key
+                raise BrazeDataError(client.redact(str(exc))) from None
             records.setdefault(record[key], record)
         if is_last_page(len(items), declaration.page_size, largest):
             return list(records.values())

@@ -95,9 +95,9 @@ class _Pass:
             if result.refused is not None:
                 refused = True
                 self._logger.warning(
-                    "Skipped %s: Braze refused it (%s): its event, product or segment was "
-                    "deleted since the list was read, or cannot have this series. The run "
-                    "goes on; its bookmark stays where it was.",
+                    "Skipped %s: Braze refused it (%s): its event, product, segment, "
+                    "campaign or Canvas was deleted since the list was read, or cannot have "
+                    "this series. The run goes on; its bookmark stays where it was.",
                     key,
                     result.refused.braze_says or f"HTTP {result.refused.status}",
                 )

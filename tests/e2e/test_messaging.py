@@ -398,3 +398,22 @@ def test_a_thousand_campaigns_keep_state_a_small_share_of_the_output(tmp_path: P
     partitions = final["bookmarks"]["campaign_stats"]["partitions"]
     completed = {p["context"]["campaign_id"] for p in partitions if p.get("complete_as_of")}
     assert completed == expected_ids
+
+
+def test_a_malformed_detail_fails_the_run_naming_it_without_quoting_the_key(
+    tmp_path: Path,
+) -> None:
+    def broken(rows: list[Any]) -> list[Any]:
+        return [{**rows[0], "first_sent": f"sent with {API_KEY}"}]
+
+    with emulator() as braze:
+        braze.add_fault(
+            Fault("rows", stream="campaign_details", dimension="c-api", transform=broken)
+        )
+        run = sync(braze, tmp_path, ["dau", "campaign_stats"], expect_ok=False)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "first_sent" in run.stderr
+    assert "c-api" in run.stderr
+    assert API_KEY not in run.stderr  # (run_tap checks every output; the point of this test)
+    assert_states_claim_only_emitted(run)
