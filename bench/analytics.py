@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import subprocess
 import sys
@@ -26,10 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.tap_process import ROOT, timed_sync
 from braze_emulator import BrazeEmulator
-from tests.helpers import catalog_selecting
 
-ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "bench-key"
 END = dt.date(2025, 12, 31)
 START = dt.date(2025, 1, 1)  # one year: 365 days, 4 windows a series
@@ -48,25 +46,8 @@ def sync(
         "max_parallel_requests": PARALLEL,
         **settings,
     }
-    (workdir / "config.json").write_text(json.dumps(config))
-    (workdir / "catalog.json").write_text(json.dumps(catalog_selecting(streams)))
-    command = [
-        sys.executable,
-        "-m",
-        "tap_braze_dau",
-        "--config",
-        str(workdir / "config.json"),
-        "--catalog",
-        str(workdir / "catalog.json"),
-    ]
-    started = time.perf_counter()
-    result = subprocess.run(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, check=False
-    )
-    wall = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"the tap failed: {result.stderr.decode()[-2000:]}")
-    return wall, result.stderr.decode()
+    wall, _stdout, log = timed_sync(config, streams, workdir)
+    return wall, log
 
 
 def startup(workdir: Path) -> float:

@@ -15,18 +15,14 @@ import argparse
 import datetime as dt
 import json
 import math
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
+from bench.tap_process import timed_sync
 from braze_emulator import BrazeEmulator
 from braze_emulator.messaging import Campaign, many_campaigns, many_canvases
-from tests.helpers import catalog_selecting
 
-ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "bench-key"
 START = dt.date(2023, 1, 1)
 END = dt.date(2025, 12, 31)  # 3 years
@@ -51,28 +47,12 @@ def sync(
         "end_date": braze.today().isoformat(),  # the emulator's today, not the machine's
         "max_parallel_requests": PARALLEL,
     }
-    (workdir / "config.json").write_text(json.dumps(config))
-    (workdir / "catalog.json").write_text(json.dumps(catalog_selecting([*STREAMS, *STATS])))
-    command = [
-        sys.executable,
-        "-m",
-        "tap_braze_dau",
-        "--config",
-        str(workdir / "config.json"),
-        "--catalog",
-        str(workdir / "catalog.json"),
-    ]
-    if state is not None:
-        (workdir / "state.json").write_text(json.dumps(state))
-        command += ["--state", str(workdir / "state.json")]
-    started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, cwd=ROOT, check=False)
-    wall = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"the tap failed: {result.stderr.decode()[-2000:]}")
+    wall, stdout, _log = timed_sync(
+        config, [*STREAMS, *STATS], workdir, state=state, keep_stdout=True
+    )
     states = [
         json.loads(line)["value"]
-        for line in result.stdout.decode().splitlines()
+        for line in stdout.splitlines()
         if line.startswith('{"type":"STATE"')
     ]
     return wall, (states[-1] if states else None)
