@@ -296,10 +296,7 @@ def test_postgres_opting_in_to_more_streams_loads_one_table_each(
         TAP_BRAZE_DAU__SELECT=json.dumps([f"{stream}.*" for stream in streams]),
     )
     pipeline.run("target-postgres")
-    tables = postgres.query(
-        f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}'"
-    )
-    assert sorted(name for (name,) in tables) == sorted(streams)
+    assert tables_in(postgres, schema) == sorted(streams)
     for stream in streams:
         assert as_mapping(table_rows(postgres, schema, stream)) == expected(braze, stream=stream), (
             stream
@@ -328,6 +325,14 @@ ANALYTICS_STREAMS = [
     "segments",
     "sessions_hourly",
 ]
+
+
+def tables_in(postgres: PostgresServer, schema: str) -> list[str]:
+    """The tables of `schema`, sorted."""
+    rows = postgres.query(
+        f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}'"
+    )
+    return sorted(name for (name,) in rows)
 
 
 def primary_key_of(postgres: PostgresServer, schema: str, table: str) -> list[str]:
@@ -405,10 +410,7 @@ def test_postgres_loads_the_analytics_streams_one_table_each_upserting_on_their_
         )
         pipeline.run("target-postgres")
         for run in (1, 2):
-            tables = postgres.query(
-                f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}'"
-            )
-            assert sorted(name for (name,) in tables) == sorted([*ANALYTICS_STREAMS, "dau"])
+            assert tables_in(postgres, schema) == sorted([*ANALYTICS_STREAMS, "dau"])
             want = analytics_expected(braze, first)
             for stream, rows in want.items():
                 declaration = BY_NAME[stream]
@@ -511,10 +513,7 @@ def test_postgres_loads_campaigns_and_canvases_with_their_nested_stats_as_json(
         )
         for run in (1, 2):  # the second run re-reads the look-back: it replaces, adds none
             pipeline.run("target-postgres")
-            tables = postgres.query(
-                f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}'"
-            )
-            assert sorted(name for (name,) in tables) == MESSAGING_STREAMS, run
+            assert tables_in(postgres, schema) == MESSAGING_STREAMS, run
             rows = postgres.query(
                 f'SELECT campaign_id, "time"::text, unique_recipients, revenue::text, '
                 f"messages::text FROM {schema}.campaign_stats"
