@@ -409,6 +409,8 @@ STREAMS: tuple[StreamDeclaration, ...] = (
 LISTS: tuple[ListDeclaration, ...] = (EVENTS, PRODUCTS, SEGMENTS, CAMPAIGNS, CANVASES)
 #: Every details stream.
 DETAILS: tuple[DetailsDeclaration, ...] = (CAMPAIGN_DETAILS, CANVAS_DETAILS)
+#: Every full-table stream: the lists and the details.
+FULL_TABLE: tuple[ListDeclaration | DetailsDeclaration, ...] = (*LISTS, *DETAILS)
 BY_NAME = {declaration.name: declaration for declaration in STREAMS}
 LISTS_BY_NAME = {declaration.name: declaration for declaration in LISTS}
 DETAILS_BY_NAME = {declaration.name: declaration for declaration in DETAILS}

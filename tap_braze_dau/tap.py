@@ -44,7 +44,7 @@ from tap_braze_dau.singer.settings import (
     validate_settings,
 )
 from tap_braze_dau.singer.stream import SeriesStream
-from tap_braze_dau.streams import DETAILS, DETAILS_BY_NAME, LISTS, LISTS_BY_NAME, STREAMS
+from tap_braze_dau.streams import DETAILS_BY_NAME, FULL_TABLE, LISTS_BY_NAME, STREAMS
 
 
 class TapBrazeDau(SdkTap):
@@ -142,25 +142,22 @@ class TapBrazeDau(SdkTap):
             )
             for declaration in STREAMS
         ]
-        lists = [
+        full_table = [
             ListStream(
                 self,
                 declaration,
-                records=lambda name: self.listings.records(LISTS_BY_NAME[name], for_stream=name),
+                records=self.full_table_records,
                 checkpoint=lambda: self.checkpoints.write_now(),
             )
-            for declaration in LISTS
+            for declaration in FULL_TABLE
         ]
-        details = [
-            ListStream(
-                self,
-                declaration,
-                records=lambda name: self.details.records(DETAILS_BY_NAME[name], for_stream=name),
-                checkpoint=lambda: self.checkpoints.write_now(),
-            )
-            for declaration in DETAILS
-        ]
-        return series + lists + details
+        return series + full_table
+
+    def full_table_records(self, name: str) -> list[dict[str, Any]]:
+        """The records of a list or details stream, read once per run."""
+        if name in LISTS_BY_NAME:
+            return self.listings.records(LISTS_BY_NAME[name], for_stream=name)
+        return self.details.records(DETAILS_BY_NAME[name], for_stream=name)
 
     def series_of(self, stream: StreamDeclaration) -> list[SeriesKey]:
         """Every series of `stream`, in sync order: per value of its first dimension (an

@@ -17,16 +17,14 @@ from typing import Any
 
 from braze_emulator import WORKSPACE, BrazeEmulator
 from tap_braze_dau.declarations import APP
-from tap_braze_dau.streams import BY_NAME, DETAILS, LISTS, STREAMS
+from tap_braze_dau.streams import BY_NAME, FULL_TABLE, STREAMS
 
 #: A key that is easy to find in any output: no test may ever see it printed.
 API_KEY = "sk-test-9f8e7d6c5b4a-DO-NOT-LEAK"
 TAP = [sys.executable, "-m", "tap_braze_dau"]
 ROOT = Path(__file__).resolve().parent.parent
 #: Every stream the tap declares, in the order the SDK syncs them (by name).
-ALL_STREAMS = tuple(
-    sorted([s.name for s in STREAMS] + [s.name for s in LISTS] + [s.name for s in DETAILS])
-)
+ALL_STREAMS = tuple(sorted([s.name for s in STREAMS] + [s.name for s in FULL_TABLE]))
 #: The daily series streams with one series per app (the KPIs' shape), by name.
 KPI_STREAMS = tuple(sorted(s.name for s in STREAMS if s.dimensions == (APP,) and not s.hourly))
 

@@ -26,7 +26,7 @@ from tap_braze_dau.braze.client import ClientOptions
 from tap_braze_dau.declarations import WORKSPACE_APP_ID
 from tap_braze_dau.plan.jobs import PlanOptions
 from tap_braze_dau.plan.windows import MAX_WINDOW_DAYS, parse_date
-from tap_braze_dau.streams import ALL_PRODUCTS, DETAILS, LISTS, STREAMS
+from tap_braze_dau.streams import ALL_PRODUCTS, FULL_TABLE, STREAMS
 
 DEFAULT_API_URL = "https://rest.iad-01.braze.com"
 MAX_PARALLEL_REQUESTS = 16
@@ -253,8 +253,7 @@ def _api_key_problems(config: Mapping[str, Any]) -> list[str]:
 
 _PERMISSIONS = ", ".join(
     [f"`{s.endpoint.permission}` ({s.name})" for s in STREAMS]
-    + [f"`{s.endpoint.permission}` ({s.name})" for s in LISTS]
-    + [f"`{s.endpoint.permission}` ({s.name})" for s in DETAILS]
+    + [f"`{s.endpoint.permission}` ({s.name})" for s in FULL_TABLE]
 )
 
 SETTINGS: tuple[Setting, ...] = (

@@ -16,6 +16,7 @@ from tap_braze_dau.streams import (
     BY_NAME,
     DETAILS,
     DETAILS_BY_NAME,
+    FULL_TABLE,
     LISTS,
     LISTS_BY_NAME,
     STREAMS,
@@ -47,9 +48,6 @@ def test_each_series_stream_is_in_a_documented_pool_and_its_listed_dimensions_ha
         details = DETAILS_BY_NAME[stream.active_in]
         assert [d.listed_by for d in stream.dimensions] == [details.listed_by]
         assert [d.column for d in stream.dimensions] == list(details.key_columns)
-
-
-FULL_TABLE: list[ListDeclaration | DetailsDeclaration] = [*LISTS, *DETAILS]
 
 
 @pytest.mark.parametrize("listed", FULL_TABLE, ids=[s.name for s in FULL_TABLE])
