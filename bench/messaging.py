@@ -58,14 +58,13 @@ def sync(
     return wall, (states[-1] if states else None)
 
 
-def tiling(braze: BrazeEmulator, since: dict[str, dt.date]) -> dict[str, int]:
-    """The fewest windows per stats stream: each one's active range as the issue defines
-    it (first send's UTC day less one to the last's plus 30 days plus one) from `since`
-    (the day of the run that last read all of it, less the look-back; start_date if none
-    did) to today, tiled by windows of the stream's largest size."""
+def windows_per_item(braze: BrazeEmulator, since: dict[str, dt.date]) -> dict[tuple[str, str], int]:
+    """The fewest windows per (stats stream, id): each one's active range as the issue
+    defines it (first send's UTC day less one to the last's plus 30 days plus one) from
+    `since` (the day of the run that last read all of it, less the look-back; start_date
+    if none did) to today, tiled by windows of the stream's largest size."""
     found = {}
     for stream, size in WINDOWS.items():
-        total = 0
         for item_id, item in braze.messaging.of(KINDS[stream]).items():
             first, last = (
                 (item.first_sent, item.last_sent)
@@ -77,8 +76,15 @@ def tiling(braze: BrazeEmulator, since: dict[str, dt.date]) -> dict[str, int]:
             start = max(first.date() - ONE_DAY, since.get(item_id, START))
             end = min(last.date() + dt.timedelta(days=31), braze.today())
             if start <= end:
-                total += math.ceil(((end - start).days + 1) / size)
-        found[stream] = total
+                found[(stream, item_id)] = math.ceil(((end - start).days + 1) / size)
+    return found
+
+
+def tiling(braze: BrazeEmulator, since: dict[str, dt.date]) -> dict[str, int]:
+    """The fewest windows per stats stream (`windows_per_item`, added up)."""
+    found = dict.fromkeys(WINDOWS, 0)
+    for (stream, _item_id), windows in windows_per_item(braze, since).items():
+        found[stream] += windows
     return found
 
 

@@ -1,6 +1,6 @@
 """The project's Braze API emulator (tests, `make demo`, benchmarks); not part of the tap."""
 
-from braze_emulator.clock import HOURLY_TIME_FORMATS
+from braze_emulator.clock import HOURLY_TIME_FORMATS, READINGS
 from braze_emulator.dimensions import DEFAULT_PAGE_SIZES, Segment
 from braze_emulator.endpoints import LIST_STREAMS, MESSAGING_STREAMS, SERIES_STREAMS
 from braze_emulator.messaging import CHANNELS, Campaign, Canvas, many_campaigns, many_canvases
@@ -27,6 +27,7 @@ __all__ = [
     "HOURLY_TIME_FORMATS",
     "LIST_STREAMS",
     "MESSAGING_STREAMS",
+    "READINGS",
     "SERIES_STREAMS",
     "STREAMS",
     "WORKSPACE",

@@ -28,7 +28,7 @@ import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from braze_emulator.clock import HOURLY_TIME_FORMATS
+from braze_emulator.clock import HOURLY_TIME_FORMATS, READINGS
 from braze_emulator.dimensions import DEFAULT_PAGE_SIZES, Segment
 from braze_emulator.messaging import Campaign, Canvas, many_campaigns, many_canvases
 from braze_emulator.pools import DEFAULT_POOLS
@@ -206,6 +206,18 @@ def main(argv: list[str] | None = None) -> None:
         "in UTC with Z, or in the workspace zone without an offset",
     )
     parser.add_argument(
+        "--ending-at-reading",
+        choices=READINGS,
+        default="through",
+        help="how `ending_at` is read: the series ends with the day (hour) holding it "
+        "(through), or with the one before (before)",
+    )
+    parser.add_argument(
+        "--refuse-future-ending-at",
+        action="store_true",
+        help="answer 400 to an ending_at in a day (hour) that has not begun",
+    )
+    parser.add_argument(
         "--campaign",
         action="append",
         type=_messaged,
@@ -294,6 +306,8 @@ def main(argv: list[str] | None = None) -> None:
             hourly_time_format=args.hourly_time_format,
             campaigns=campaigns,
             canvases=canvases,
+            ending_at_reading=args.ending_at_reading,
+            refuse_future_ending_at=args.refuse_future_ending_at,
         ).start()
     except ValueError as error:  # e.g. a --deleted value that is nothing
         parser.error(str(error))

@@ -14,6 +14,29 @@ HOUR = dt.timedelta(hours=1)
 HOURLY_TIME_FORMATS = ("offset", "utc", "naive")
 
 
+#: How the emulator reads `ending_at` (`BrazeEmulator.ending_at_reading`): "through" ends
+#: the series with the day (hour) that contains it, an instant exactly at midnight (on the
+#: hour) counting for the one before; "before" takes it to the start of its day (hour) and
+#: answers the days (hours) before that one. Real answers fit both; Braze documents neither.
+READINGS = ("through", "before")
+
+
+def last_day_answered(instant: dt.datetime, reading: str) -> dt.date:
+    """The last day of a series ending at `instant` (aware, in the workspace zone)."""
+    day = instant.date()
+    if reading == "before" or instant.time() == dt.time(0):
+        return day - dt.timedelta(days=1)
+    return day
+
+
+def last_hour_answered(instant: dt.datetime, reading: str) -> dt.datetime:
+    """The last UTC hour of an hourly series ending at `instant`."""
+    hour = floor_hour(instant)
+    if reading == "before" or hour == instant.astimezone(UTC):
+        return hour - HOUR
+    return hour
+
+
 def parse_instant(text: str) -> dt.datetime:
     """ISO-8601 instant; 'Z' accepted on every Python; a bare date is midnight UTC."""
     if len(text) == 10:

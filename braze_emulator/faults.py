@@ -14,7 +14,9 @@ class Fault:
 
     kind:
     - "status": answer `status` with `message`; a 429 carries X-RateLimit-Reset `reset_in`
-      seconds ahead;
+      seconds ahead, or, with `closes_for`, the instant `closes_for` seconds after the
+      first matching request, until which every matching request gets it (`count` aside):
+      a pool closed until its reset;
     - "stall": sleep `seconds` before answering (logged with status 0 on arrival);
     - "drop": close the connection without answering;
     - "truncate": announce the full body, send half;
@@ -60,6 +62,9 @@ class Fault:
     pool: str | None = None
     dimension: str | None = None
     location: str = ""
+    closes_for: float = 0.0
+    #: With `closes_for`: the instant (epoch seconds) the first matching request set.
+    closed_until: float | None = None
 
     def matches(
         self,

@@ -6,13 +6,19 @@ import contextlib
 import datetime as dt
 import gzip
 import json
+import math
 import time
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from braze_emulator.clock import HOUR, floor_hour, parse_instant
+from braze_emulator.clock import (
+    HOUR,
+    last_day_answered,
+    last_hour_answered,
+    parse_instant,
+)
 from braze_emulator.endpoints import BY_PATH, HOURLY_SUFFIX, MESSAGING_KINDS, WORKSPACE, Endpoint
 from braze_emulator.faults import Fault
 from braze_emulator.pools import Quota
@@ -81,13 +87,19 @@ class ParsedRequest:
         return self.endpoint.stream + (HOURLY_SUFFIX if hourly else "")
 
 
-def _ending_at(braze: BrazeEmulator, params: dict[str, str]) -> dt.datetime | str:
-    """`ending_at` in the workspace zone (absent: now), or the problem with it."""
+def _ending_at(
+    braze: BrazeEmulator, params: dict[str, str], *, hourly: bool = False
+) -> dt.datetime | str:
+    """`ending_at` in the workspace zone (absent: now), or the problem with it: with
+    `refuse_future_ending_at`, one in a day (an hour, for `unit=hour`) that has not begun."""
     if "ending_at" in params:
         try:
-            return parse_instant(params["ending_at"]).astimezone(braze.zone)
+            instant = parse_instant(params["ending_at"]).astimezone(braze.zone)
         except ValueError:
             return f"Invalid ending_at: {params['ending_at']}"
+        if braze.refuse_future_ending_at and braze.is_future(instant, hourly=hourly):
+            return "ending_at cannot be in the future"
+        return instant
     instant = dt.datetime.now(braze.zone)
     if braze.fixed_today:
         instant = dt.datetime.combine(braze.fixed_today, instant.timetz())
@@ -119,10 +131,10 @@ def parse(braze: BrazeEmulator, endpoint: Endpoint, params: dict[str, str]) -> P
         return refused("length is required and must be an integer")
     if not 1 <= length <= 100:
         return refused("length must be between 1 and 100")
-    instant = _ending_at(braze, params)
+    unit = params.get("unit", "day")
+    instant = _ending_at(braze, params, hourly=unit == "hour")
     if isinstance(instant, str):
         return refused(instant)
-    unit = params.get("unit", "day")
     if not endpoint.units and "unit" in params:
         return refused("unit is not a parameter of this endpoint")
     if endpoint.units and unit not in endpoint.units:
@@ -132,13 +144,13 @@ def parse(braze: BrazeEmulator, endpoint: Endpoint, params: dict[str, str]) -> P
     if endpoint.dimension_required and dimension is None:
         return refused(f"{endpoint.dimension} is required")
     if unit == "hour":
-        last_hour = floor_hour(instant)
+        last_hour = last_hour_answered(instant, braze.ending_at_reading)
         first_hour = last_hour - (length - 1) * HOUR
         window = (first_hour.astimezone(braze.zone).date(), last_hour.astimezone(braze.zone).date())
         return ParsedRequest(
             endpoint, params, series, window=window, hourly=(last_hour, length), dimension=dimension
         )
-    last = instant.date()
+    last = last_day_answered(instant, braze.ending_at_reading)
     window = (last - dt.timedelta(days=length - 1), last)
     return ParsedRequest(endpoint, params, series, window=window, dimension=dimension)
 
@@ -220,7 +232,7 @@ def _parse_messaging(
             start = parse_instant(params["starting_at"]).astimezone(braze.zone).date()
         except ValueError:
             return refused(f"Invalid starting_at: {params['starting_at']}")
-        length = (instant.date() - start).days + 1
+        length = (last_day_answered(instant, braze.ending_at_reading) - start).days + 1
         if not 1 <= length <= CANVAS_MAX_DAYS:
             return refused(f"starting_at must be 0 to {CANVAS_MAX_DAYS - 1} days before ending_at")
     else:
@@ -234,7 +246,7 @@ def _parse_messaging(
         instant = _ending_at(braze, params)
         if isinstance(instant, str):
             return refused(instant)
-    last = instant.date()
+    last = last_day_answered(instant, braze.ending_at_reading)
     return ParsedRequest(
         endpoint,
         params,
@@ -541,7 +553,10 @@ class Handler(BaseHTTPRequestHandler):
             return False
         if kind == "trickle" and self._refusal(request) is not None:
             return False  # nothing real to drip: answer the refusal
-        reset = int(time.time() + fault.reset_in) if fault.status == 429 else None
+        reset = None
+        if fault.status == 429:
+            closed = fault.closed_until
+            reset = math.ceil(closed) if closed else int(time.time() + fault.reset_in)
         status = {"status": fault.status, "redirect": fault.redirect_status}.get(kind, 200)
         self._log(request, status, fault=kind, reset_sent=reset)
         if kind == "status":

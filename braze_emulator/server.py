@@ -31,7 +31,12 @@ default 250,000 per 3600 s (`rate_limit`, `rate_period`), lists 1,000 per 3600 s
 `pool_limits` and `pool_periods` override the others.
 
 Bearer auth (401 for a wrong key, 403 for a key without the endpoint's permission).
-Series: `length` 1..100, `ending_at` an ISO-8601 instant read in the workspace's time zone,
+Series: `length` 1..100, `ending_at` an ISO-8601 instant read in the workspace's time zone
+as `ending_at_reading` says (`clock.READINGS`: "through", the default, ends the series with
+the day or hour that holds it, an instant exactly at midnight or on the hour counting for
+the one before; "before" ends it with the day or hour before the one that holds it; for
+day, hour and Canvas windows alike), refused (400) in a day or hour that has not begun
+with `refuse_future_ending_at`,
 `app_id` (none: the workspace; 400 on `/segments/data_series`), `unit` (`day` or `hour`) on
 sessions, events and purchases only. `event` (required), `product` (absent: every product
 together) and `segment_id` (required) name a dimension; an unknown or deleted one is
@@ -86,6 +91,7 @@ from zoneinfo import ZoneInfo
 from braze_emulator.clock import (
     HOUR,
     HOURLY_TIME_FORMATS,
+    READINGS,
     floor_hour,
     hour_text,
     midnight,
@@ -176,6 +182,8 @@ class BrazeEmulator:
         hourly_time_format: str = "offset",
         campaigns: dict[str, Campaign] | None = None,
         canvases: dict[str, Canvas] | None = None,
+        ending_at_reading: str = "through",
+        refuse_future_ending_at: bool = False,
     ) -> None:
         self.api_key = api_key
         self.apps = dict(apps or {})
@@ -210,6 +218,11 @@ class BrazeEmulator:
             msg = f"hourly_time_format must be one of {HOURLY_TIME_FORMATS}"
             raise ValueError(msg)
         self.hourly_time_format = hourly_time_format
+        if ending_at_reading not in READINGS:
+            msg = f"ending_at_reading must be one of {READINGS}"
+            raise ValueError(msg)
+        self.ending_at_reading = ending_at_reading
+        self.refuse_future_ending_at = refuse_future_ending_at
         messaging_ids = set(campaigns or {}) | set(canvases or {})
         self.dimensions = Dimensions(
             events=events or {},
@@ -404,6 +417,13 @@ class BrazeEmulator:
                 rows.append({"time": day.isoformat(), value_field: self._zero(stream)})
             day += dt.timedelta(days=1)
         return rows
+
+    def is_future(self, instant: dt.datetime, *, hourly: bool = False) -> bool:
+        """Whether `instant` is in a day (an hour) that has not begun: after "today", or
+        after the current hour (a fixed today: its last hour)."""
+        if hourly:
+            return floor_hour(instant) >= self._hours_end()
+        return instant.astimezone(self.zone).date() > self.today()
 
     def _hours_end(self) -> dt.datetime:
         """The first UTC hour that does not exist yet."""
@@ -651,6 +671,13 @@ class BrazeEmulator:
                     continue
                 if fault.skip > 0:
                     fault.skip -= 1
+                    continue
+                if fault.closes_for > 0:
+                    now = time.time()
+                    if fault.closed_until is None:
+                        fault.closed_until = now + fault.closes_for
+                    if now < fault.closed_until:
+                        return fault
                     continue
                 if fault.count == 0:
                     continue

@@ -13,6 +13,7 @@ Exception
 │
 │   internal signals: raised and caught inside braze/, never shown as they are
 ├── TransientError                        one attempt failed; retried with backoff
+│   └── AbandonedAttempt                  ...by running out of time: its session is dropped
 ├── RateLimitedError                      429; retried once the pool's window resets
 ├── PoolHeld                              a job's pool is held: run another job first
 └── FetchCancelled                        the run is stopping; pending requests give up
@@ -64,6 +65,11 @@ class StateError(BrazeFatalError):
 
 class TransientError(Exception):
     """One attempt failed in a way worth retrying with backoff."""
+
+
+class AbandonedAttempt(TransientError):
+    """The attempt ran out of `request_timeout` and was left to finish on its own thread:
+    its `requests.Session` may still be in use there, so no later request shares it."""
 
 
 class RateLimitedError(Exception):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from braze_emulator import BrazeEmulator
+from braze_emulator import READINGS, BrazeEmulator
 from tests.helpers import API_KEY
 
 #: Each folder of tests/ is one kind of test, marked so that `-m` picks kinds:
@@ -38,6 +38,14 @@ def emulator() -> Iterator[BrazeEmulator]:
         today=dt.date(2024, 12, 31),
     ) as braze:
         yield braze
+
+
+@pytest.fixture(params=READINGS, ids=[f"ending_at-{r}" for r in READINGS])
+def reading(request: pytest.FixtureRequest) -> str:
+    """How the emulator reads `ending_at` (see braze_emulator.clock.READINGS): Braze's
+    docs leave both readings open, so a test that takes this runs under each."""
+    value: str = request.param
+    return value
 
 
 @pytest.fixture(autouse=True)

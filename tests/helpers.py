@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from braze_emulator import WORKSPACE, BrazeEmulator
+from braze_emulator import WORKSPACE, BrazeEmulator, LoggedRequest
 from tap_braze_dau.declarations import APP
 from tap_braze_dau.streams import BY_NAME, FULL_TABLE, STREAMS
 
@@ -241,6 +241,30 @@ def day_range(first: dt.date, last: dt.date) -> list[str]:
     return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
+def answered_days(requests: Iterable[LoggedRequest]) -> list[str]:
+    """Every day the emulator answered the logged requests with (whether it had data for
+    them or not), request after request."""
+    found: list[str] = []
+    for request in requests:
+        assert request.first_day
+        assert request.last_day
+        found += day_range(
+            dt.date.fromisoformat(request.first_day), dt.date.fromisoformat(request.last_day)
+        )
+    return found
+
+
+def assert_each_day_answered_once(
+    requests: Iterable[LoggedRequest], first: dt.date, last: dt.date, reading: str
+) -> None:
+    """The requests of one series asked for every day of [first, last] once, and for one
+    day more: the one after (Braze reading `ending_at` "through") or the one before
+    ("before"), which the tap drops. See tap_braze_dau/plan/windows.py."""
+    one = dt.timedelta(days=1)
+    spare = (first, last + one) if reading == "through" else (first - one, last)
+    assert sorted(answered_days(requests)) == day_range(*spare)
+
+
 def base_config(braze: BrazeEmulator, **overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "api_key": API_KEY,
@@ -262,6 +286,8 @@ __all__ = [
     "WORKSPACE",
     "TapRun",
     "all_bookmarks",
+    "answered_days",
+    "assert_each_day_answered_once",
     "assert_states_claim_only_emitted",
     "base_config",
     "bookmark",

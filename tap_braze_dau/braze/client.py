@@ -21,7 +21,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Generator, Mapping
+from collections import Counter
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ from tap_braze_dau.braze.answers import Asked, data_of
 from tap_braze_dau.braze.rate_limits import RateLimitPools, quota_of
 from tap_braze_dau.declarations import Endpoint
 from tap_braze_dau.errors import (
+    AbandonedAttempt,
     BrazeUnavailableError,
     FetchCancelled,
     PoolHeld,
@@ -92,6 +94,9 @@ class BrazeClient:
         self._pools = pools or RateLimitPools()
         self._stop = stop or threading.Event()
         self._local = threading.local()
+        self._lock = threading.Lock()
+        #: 429s met by deferred requests (`_deferring`), per request.
+        self._rate_limit_waits: Counter[tuple[str, tuple[tuple[str, str | int], ...]]] = Counter()
         self._headers = {
             "Authorization": f"Bearer {options.api_key}",
             "Accept": "application/json",
@@ -108,8 +113,9 @@ class BrazeClient:
         `defer_if_held`: raise `PoolHeld` instead of waiting when the request's pool is
         held before anything was sent (the caller has other work to do meanwhile).
         """
-        if defer_if_held and self._pools.gate(request.endpoint.pool).seconds_remaining() > 0:
-            raise PoolHeld(request.endpoint.pool)
+        pool = request.endpoint.pool
+        if defer_if_held and self._pools.gate(pool).seconds_remaining() > 0:
+            raise PoolHeld(pool)
         what = request.description
         asked = Asked(
             request.stream,
@@ -121,9 +127,9 @@ class BrazeClient:
         tries = self._options.max_retries + 1
 
         @backoff.on_exception(
-            self._rate_limit_waits,
+            self._rate_limit_pauses,
             RateLimitedError,
-            max_tries=MAX_RATE_LIMIT_WAITS,
+            max_tries=1 if defer_if_held else MAX_RATE_LIMIT_WAITS,
             jitter=None,
             logger=None,
         )
@@ -140,6 +146,8 @@ class BrazeClient:
             return self._attempt(asked, request)
 
         try:
+            if defer_if_held:
+                return self._deferring(attempt, request)
             return attempt()
         except TransientError as exc:
             msg = f"Braze request {what} failed after {tries} tries; last error: {exc}"
@@ -151,6 +159,21 @@ class BrazeClient:
             )
             raise BrazeUnavailableError(self.redact(msg)) from None
 
+    def _deferring(self, attempt: Callable[[], list[object]], request: Request) -> list[object]:
+        """`attempt()`, but a 429 holds the pool and raises `PoolHeld` instead of waiting
+        in this thread: the caller runs another pool's request meanwhile and asks this one
+        again later. The waits of one request are still counted, across those calls."""
+        try:
+            return attempt()
+        except RateLimitedError:
+            identity = (request.endpoint.path, tuple(sorted(request.params.items())))
+            with self._lock:
+                self._rate_limit_waits[identity] += 1
+                waits = self._rate_limit_waits[identity]
+            if waits >= MAX_RATE_LIMIT_WAITS:
+                raise
+            raise PoolHeld(request.endpoint.pool) from None
+
     def _transient_waits(self) -> Generator[float, Any, None]:
         """Exponential backoff with 'equal jitter': half fixed, half random."""
         yield 0.0  # primes the generator; backoff discards it
@@ -161,7 +184,7 @@ class BrazeClient:
             yield ceiling / 2 + random.uniform(0, ceiling / 2)
 
     @staticmethod
-    def _rate_limit_waits() -> Generator[float, Any, None]:
+    def _rate_limit_pauses() -> Generator[float, Any, None]:
         """Nothing to sleep here: the next attempt waits on its pool's gate first."""
         while True:
             yield 0.0
@@ -178,7 +201,9 @@ class BrazeClient:
 
     # -- one attempt -----------------------------------------------------------------------
 
-    def _session(self) -> requests.Session:
+    def session(self) -> requests.Session:
+        """The calling thread's session (each worker keeps its own connections); a new
+        one after an attempt was abandoned at `request_timeout` (transport.get)."""
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
@@ -195,7 +220,7 @@ class BrazeClient:
         try:
             self._pools.count_sent(request.endpoint.pool)
             answer = transport.get(
-                self._session(), url, request.params, timeout=self._options.request_timeout
+                self.session(), url, request.params, timeout=self._options.request_timeout
             )
             self._pace(request.endpoint.pool, answer.headers)
             return data_of(
@@ -205,14 +230,18 @@ class BrazeClient:
                 fallback_wait=self._options.retry_wait_seconds,
                 field=request.endpoint.answer_field,
             )
+        except AbandonedAttempt as exc:
+            self._local.session = None  # still in use by the abandoned read
+            raise TransientError(self.redact(str(exc))) from None
         except TransientError as exc:
             raise TransientError(self.redact(str(exc))) from None
         except RateLimitedError as exc:
             gate.hold_until(exc.resume_at)
             self._logger.warning(
-                "Rate limited by Braze (HTTP 429) on %s; every request waiting %.2f s (%s) "
-                "before retrying",
+                "Rate limited by Braze (HTTP 429) on %s; the requests of rate-limit pool "
+                "'%s' are waiting %.2f s (%s) before retrying; the other pools' go on",
                 asked.description,
+                request.endpoint.pool,
                 max(0.0, exc.resume_at - time.time()),
                 exc.source,
             )

@@ -5,9 +5,10 @@ server (or a proxy) that sends the headers and then one byte every half second k
 request open for as long as it likes. Here `timeout` bounds everything, from connecting
 to the last byte of the body:
 - the request runs in a short-lived thread of its own, and the caller waits for it at most
-  `timeout` seconds; an answer still arriving then is a `TransientError` that says so, and
-  the thread, told to give up, stops at its next read (each socket read is itself bounded
-  by `timeout`, so it never lingers long);
+  `timeout` seconds; an answer still arriving then is an `AbandonedAttempt` that says so,
+  and the thread, told to give up, stops at its next read (each socket read is itself
+  bounded by `timeout`, so it never lingers long) and closes the session it was given,
+  which the caller must not use again (`requests.Session` is not thread-safe);
 - the body is read chunk by chunk, decoded as it arrives (`BodyDecoder`: gzip and
   deflate) and refused once it outgrows `max_bytes`, after decoding too (a small
   compressed bomb is refused as early as a large plain body), so a huge answer is never
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 import requests
 import urllib3.exceptions
 
-from tap_braze_dau.errors import TransientError
+from tap_braze_dau.errors import AbandonedAttempt, TransientError
 from tap_braze_dau.redaction import shown
 
 _CHUNK_BYTES = 64 * 1024
@@ -202,6 +203,8 @@ def _read(
         # every refused oversized answer would stay in memory until it runs.
         chunks.clear()
         attempt.done.set()
+        if attempt.abandoned.is_set():
+            session.close()  # nobody else uses it any more (see `get`)
 
 
 def _describe(exc: BaseException) -> str:
@@ -220,8 +223,10 @@ def get(
 ) -> Answer:
     """GET `url`; the whole answer within `timeout` seconds and `max_bytes` bytes.
 
-    Raises `TransientError` for a timeout, a broken connection, an undecodable or
-    oversized body; any HTTP status is returned as an `Answer`.
+    Raises `TransientError` for a broken connection, an undecodable or oversized body;
+    `AbandonedAttempt` for a timeout, after which `session` belongs to the abandoned
+    read (which closes it) and must not be used again. Any HTTP status is returned as an
+    `Answer`.
     """
     attempt = _Attempt()
     thread = threading.Thread(
@@ -241,7 +246,7 @@ def get(
             )
         else:
             msg = f"no answer within request_timeout={timeout:g} s"
-        raise TransientError(msg)
+        raise AbandonedAttempt(msg)
     if attempt.error is not None:
         raise attempt.error
     assert attempt.answer is not None

@@ -16,24 +16,29 @@ Braze (400 or 404): its job ends `refused`, and the series' later jobs send noth
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from tap_braze_dau.braze.client import BrazeClient, Request
 from tap_braze_dau.declarations import SeriesKey, StreamDeclaration
-from tap_braze_dau.errors import BrazeDataError, BrazeRequestError
+from tap_braze_dau.errors import BrazeDataError, BrazeRequestError, PoolHeld
 from tap_braze_dau.plan.activity import ActiveDays, days_to_request
 from tap_braze_dau.plan.rows import CheckedRows, check_rows, read_record
 from tap_braze_dau.plan.windows import (
     Window,
     ending_at,
+    ending_instant,
     first_day_to_sync,
-    history_windows,
+    history_requests,
     last_hour,
-    plan_windows,
+    plan_requests,
     start_hour,
+    step_of,
     today_in,
+    without_future_day,
 )
 
 
@@ -77,20 +82,24 @@ class PlanOptions:
 
 @dataclass(frozen=True)
 class WindowJob:
-    """Fetch one window of one series."""
+    """Fetch one window of one series; emit the days of its answer within `keep`, the
+    days the run syncs (an answer may hold a day before or after them, see windows.py)."""
 
     key: SeriesKey
     stream: StreamDeclaration
     window: Window
+    keep: Window
 
 
 @dataclass(frozen=True)
 class DiscoveryJob:
-    """Walk `windows` (newest first) until the series' history ends."""
+    """Walk `windows` (newest first) until the series' history ends; emit the days
+    within `keep`."""
 
     key: SeriesKey
     stream: StreamDeclaration
     windows: tuple[Window, ...]
+    keep: Window
 
 
 Job = WindowJob | DiscoveryJob
@@ -136,13 +145,16 @@ def jobs_for_series(
         cut = None if active is None else days_to_request(active, first, last_day)
         if cut is None:
             return []
-        return [WindowJob(key, stream, w) for w in plan_windows(*cut, window_days)]
+        keep = Window(*cut)
+        return [WindowJob(key, stream, w, keep) for w in plan_requests(*cut, window_days)]
     if first is None:
-        windows = history_windows(last_day, window_days, options.max_history_days)
-        return [DiscoveryJob(key, stream, tuple(windows))]
+        windows = history_requests(last_day, window_days, options.max_history_days)
+        earliest = last_day - dt.timedelta(days=options.max_history_days) + step_of(last_day)
+        return [DiscoveryJob(key, stream, tuple(windows), Window(earliest, last_day))]
     if first > last_day:
         return []
-    return [WindowJob(key, stream, w) for w in plan_windows(first, last_day, window_days)]
+    keep = Window(first, last_day)
+    return [WindowJob(key, stream, w, keep) for w in plan_requests(first, last_day, window_days)]
 
 
 def describe_jobs(jobs: list[Job], window_days: int) -> str:
@@ -156,8 +168,7 @@ def describe_jobs(jobs: list[Job], window_days: int) -> str:
             f"no start_date and no bookmark: walking back from {str(newest).split('..')[1]} "
             f"in windows of {window_days} {unit} until history ends"
         )
-    windows = [job.window for job in jobs if isinstance(job, WindowJob)]
-    return f"{Window(windows[0].first, windows[-1].last)} in {len(windows)} request(s)"
+    return f"{jobs[0].keep} in {len(jobs)} request(s)"
 
 
 def planned_requests(jobs: list[Job]) -> int:
@@ -169,8 +180,11 @@ def history_ended(checked: CheckedRows, window: Window) -> bool:
     """True when a window shows that the series has no earlier days.
 
     An empty window, or one whose first row comes after the window's first day (the days
-    before it do not exist), ends the walk back. A window full of zeros does not: Braze may
-    report zeros before an app existed, but also for an app that was idle for a while.
+    before it do not exist, whichever way Braze reads `ending_at`), ends the walk back. A
+    window whose first row is its first day does not, even where Braze (reading
+    "before") answered the day before it too: one more request settles it. Nor does a
+    window full of zeros: Braze may report zeros before an app existed, but also for an
+    app that was idle for a while.
     """
     return not checked.rows or checked.rows[0][0] > window.first
 
@@ -201,16 +215,28 @@ def fetch_window(
     key: SeriesKey,
     window: Window,
     zone: ZoneInfo,
+    keep: Window | None = None,
     *,
     defer_if_held: bool = False,
 ) -> CheckedRows:
-    """The checked rows of one window of a series, or the tap's own error."""
+    """The checked rows of one window of a series within `keep` (default: the window),
+    or the tap's own error. The answer may hold `window.answerable`; days beyond are
+    dropped with a warning."""
     request = series_request(stream, key, window, zone)
     data = client.fetch(request, defer_if_held=defer_if_held)
     value = stream.values[0]
     read = read_record(stream, str(key)) if stream.reads_records else None
     try:
-        return check_rows(data, window, str(key), value.name, value.kind, zone, read_value=read)
+        return check_rows(
+            data,
+            window.answerable,
+            str(key),
+            value.name,
+            value.kind,
+            zone,
+            read_value=read,
+            keep=keep or window,
+        )
     except BrazeDataError as exc:  # a row may quote anything, even what was sent
         raise BrazeDataError(client.redact(str(exc))) from None
 
@@ -225,16 +251,39 @@ def is_refusal(error: BrazeRequestError, stream: StreamDeclaration, key: SeriesK
 
 
 class JobRunner:
-    """Runs jobs against Braze; thread-safe, as the client is. Remembers the series Braze
-    refused, so that their later jobs send nothing. With `defer`, a job whose pool is held
-    before it sent anything raises `PoolHeld`, for the fetcher to run another first."""
+    """Runs jobs against Braze; thread-safe, as the client is.
 
-    def __init__(self, client: BrazeClient, zone: ZoneInfo, *, defer: bool = False) -> None:
+    Remembers the series Braze refused, so that their later jobs send nothing. With
+    `defer`, a job whose pool is held (a 429, or the reserve) raises `PoolHeld` instead of
+    waiting, for the fetcher to run another pool's job meanwhile; a walk back through a
+    series' history put back that way resumes where it stopped.
+
+    Should Braze refuse (400) an `ending_at` in the future, on the day after the last one
+    to sync (a request for today asks for it, see windows.py), the window is asked again
+    without that day, and so is every later one of the run: the days to sync then arrive
+    whichever way Braze reads `ending_at`, but today's (partial) day only where it reads
+    "through". `now` is the clock that says what the future is.
+    """
+
+    def __init__(
+        self,
+        client: BrazeClient,
+        zone: ZoneInfo,
+        *,
+        defer: bool = False,
+        logger: logging.Logger | None = None,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+    ) -> None:
         self._client = client
         self._zone = zone
+        self._now = now
         self._defer = defer
+        self._logger = logger or logging.getLogger(__name__)
         self._lock = threading.Lock()
         self._refused: dict[SeriesKey, BrazeRequestError] = {}
+        #: Walks put back by `PoolHeld`: id(job) -> (next window, windows found so far).
+        self._walks: dict[int, tuple[int, list[tuple[Window, CheckedRows]]]] = {}
+        self._future_refused = False
 
     def __call__(self, job: Job) -> JobResult:
         with self._lock:
@@ -251,19 +300,64 @@ class JobRunner:
             return JobResult(refused=exc)
 
     def _run(self, job: Job) -> JobResult:
-        client, zone = self._client, self._zone
         if isinstance(job, WindowJob):
-            checked = fetch_window(
-                client, job.stream, job.key, job.window, zone, defer_if_held=self._defer
-            )
-            return JobResult([(job.window, checked)])
-        found = JobResult()
-        for position, window in enumerate(job.windows):
-            defer = self._defer and position == 0  # never once the walk has begun
-            checked = fetch_window(client, job.stream, job.key, window, zone, defer_if_held=defer)
+            window = job.window
+            if self._future_refused:
+                shorter = without_future_day(window, job.keep)
+                if shorter is None:
+                    return JobResult()
+                window = shorter
+            return JobResult([(window, self._window(job, window))])
+        with self._lock:
+            start, found = self._walks.pop(id(job), (0, []))
+        for position in range(start, len(job.windows)):
+            window = job.windows[position]
+            try:
+                checked = self._window(job, window)
+            except PoolHeld:
+                with self._lock:
+                    self._walks[id(job)] = (position, found)
+                raise
             if checked.rows:
-                found.windows.append((window, checked))
+                found.append((window, checked))
             if history_ended(checked, window):
                 break
-        found.windows.reverse()
-        return found
+        return JobResult(list(reversed(found)))
+
+    def _window(self, job: Job, window: Window) -> CheckedRows:
+        """One window of `job`'s series; asked again without the day after the days to
+        sync if Braze refuses an `ending_at` on it."""
+        client, zone = self._client, self._zone
+        defer = self._defer
+        try:
+            return fetch_window(
+                client, job.stream, job.key, window, zone, job.keep, defer_if_held=defer
+            )
+        except BrazeRequestError as exc:
+            shorter = without_future_day(window, job.keep)
+            future = ending_instant(window.last, zone) > self._now()
+            if exc.status != 400 or shorter == window or not future:
+                raise
+            if shorter is None:
+                checked = CheckedRows([])
+            else:
+                checked = fetch_window(
+                    client, job.stream, job.key, shorter, zone, job.keep, defer_if_held=defer
+                )
+            self._note_future_refused(job, window, exc)
+            return checked
+
+    def _note_future_refused(self, job: Job, window: Window, error: BrazeRequestError) -> None:
+        with self._lock:
+            if self._future_refused:
+                return
+            self._future_refused = True
+        self._logger.warning(
+            "Braze refused ending_at %s, the day after the last day to sync, for %s (%s). "
+            "For the rest of the run the tap asks for the last window without it: every "
+            "day to sync arrives, but if Braze reads ending_at as the start of its day, "
+            "today's partial day does not until the next run.",
+            ending_at(window.last, self._zone),
+            job.key,
+            error.braze_says or f"HTTP {error.status}",
+        )

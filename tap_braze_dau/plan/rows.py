@@ -13,7 +13,10 @@ docs/reliability.md:
   field kept, those of the stream's values checked (a count a non-negative integer, an
   amount a finite number, an object an object; null where optional), a Canvas'
   `total_stats` lifted beside the breakdowns;
-- a day outside the requested window: dropped with a warning (another window owns it);
+- a day the answer may hold (`Window.answerable`: a request answers its window, or its
+  window one day earlier, see windows.py) but outside the days the run syncs (`keep`):
+  dropped in silence (another request holds it, or it is outside the run's range);
+- a day outside what the answer may hold: dropped with a warning;
 - the same day twice with the same value: one kept, with a warning;
 - the same day twice with different values: BrazeDataError (which one is right is
   unknowable).
@@ -154,10 +157,13 @@ def check_rows(
     zone: dt.tzinfo | None = None,
     *,
     read_value: ReadValue | None = None,
+    keep: Window | None = None,
 ) -> CheckedRows:
-    """Validate every row of a response for `window`; `series` names it in messages;
-    `zone` is where an hourly timestamp without an offset is read; `read_value` reads a
-    row as a record (stats) rather than for its `value_field`."""
+    """Validate every row of a response that may hold `window`; `series` names it in
+    messages; `zone` is where an hourly timestamp without an offset is read; `read_value`
+    reads a row as a record (stats) rather than for its `value_field`; `keep` (default:
+    `window`) the days to emit."""
+    keep = keep or window
     counts: dict[dt.date, RowValue] = {}
     warnings: list[str] = []
     outside: list[dt.date] = []
@@ -178,6 +184,8 @@ def check_rows(
         )
         if day not in window:
             outside.append(day)
+            continue
+        if day not in keep:
             continue
         if day in counts:
             if counts[day] != count:

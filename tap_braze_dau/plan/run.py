@@ -88,6 +88,7 @@ class _Pass:
         assert planned_key == key, (planned_key, key)
         self._in_step = False
         refused = False
+        emitted: dt.date | None = None  # the series' last day (hour) handed out
         for index in range(len(jobs)):
             _job, result = next(self._results)  # every job's, to stay in step
             if refused:
@@ -106,7 +107,10 @@ class _Pass:
             windows = result.windows
             for position, (window, checked) in enumerate(windows):
                 end = last_job and position == len(windows) - 1
-                yield WindowResult(window, checked, end, complete_as_of if end else None)
+                fresh = _after(checked, emitted)
+                if fresh.rows:
+                    emitted = fresh.rows[-1][0]
+                yield WindowResult(window, fresh, end, complete_as_of if end else None)
         self._in_step = True
         if not self._planned:
             self._progress.stop()
@@ -116,6 +120,16 @@ class _Pass:
         close = getattr(self._results, "close", None)
         if close:
             close()
+
+
+def _after(checked: CheckedRows, emitted: dt.date | None) -> CheckedRows:
+    """`checked` without the days up to `emitted`: a day two answers hold (should Braze
+    answer more than either reading of `ending_at` says) is emitted once, from the
+    first."""
+    if emitted is None or not checked.rows or checked.rows[0][0] > emitted:
+        return checked
+    rows = [(day, value) for day, value in checked.rows if day > emitted]
+    return CheckedRows(rows, checked.warnings)
 
 
 @dataclass
@@ -241,7 +255,13 @@ class SyncRun:
         client = BrazeClient(
             self._client_options, logger=self._logger, pools=self._pools, stop=stop
         )
-        runner = JobRunner(client, self._options.zone, defer=self._parallel > 1)
+        runner = JobRunner(
+            client,
+            self._options.zone,
+            defer=self._parallel > 1,
+            logger=self._logger,
+            now=self._now,
+        )
         pools = self._pools
         fetcher: OrderedFetcher[Job, JobResult] = OrderedFetcher(
             runner,

@@ -6,6 +6,23 @@ hourly one on UTC hours (aware `dt.datetime`s on the hour), so that a day with a
 daylight-saving change has 23 or 25 of them. The same functions plan both: a window's
 `first` and `last` are both dates or both hours.
 
+How Braze reads `ending_at` is not settled by anything public (its docs say "the date on
+which the data series should end"; real answers to a bare date `D` held `D - length ..
+D - 1`). Two readings fit the evidence, and the tap is right under both without being told
+which one holds:
+- "through": the series ends with the day that contains `ending_at` (an instant exactly at
+  midnight counts for the day before);
+- "before": `ending_at` is taken to the start of its day, and the series is the `length`
+  days before it, so the day that contains `ending_at` is never in the answer.
+(Hours alike: "through" ends with the hour holding `ending_at`, "before" with the hour
+before it.) A request for `window` therefore answers either `window` or the same days
+shifted one step back, always within `window.answerable`. `plan_requests` tiles the days
+to sync plus the one after them: under "through" the answers hold [first, last + 1],
+under "before" [first - 1, last]; both hold every day of [first, last], each in exactly
+one answer, for one day more than the range: at most one request more than the fewest
+that tile it. The last request's `ending_at` is then on the day after the last one to
+sync: tomorrow, for a run that syncs today.
+
 Nothing here does I/O or reads a clock; "now" is always an argument. That keeps every rule
 testable exhaustively (see tests/unit/test_windows.py).
 """
@@ -67,6 +84,12 @@ class Window:
         return is_hour(self.first)
 
     @property
+    def answerable(self) -> Window:
+        """The days (hours) an answer to this window's request may hold, whichever way
+        Braze reads `ending_at`: the window, or the window one step earlier."""
+        return Window(self.first - step_of(self.first), self.last)
+
+    @property
     def length(self) -> int:
         """The `length` query parameter: days (hours) in the window, both ends included."""
         return (self.last - self.first) // step_of(self.first) + 1
@@ -104,15 +127,32 @@ def plan_windows(first: dt.date, last: dt.date, window_days: int) -> list[Window
     return windows
 
 
-def history_windows(last: dt.date, window_days: int, max_history_days: int) -> list[Window]:
-    """Windows for a series with no start: newest first, back at most `max_history_days`
-    (for hours: that many days of hours).
+def plan_requests(first: dt.date, last: dt.date, window_days: int) -> list[Window]:
+    """The fewest requests of at most `window_days` that fetch every day (hour) of
+    [first, last] whichever way Braze reads `ending_at` (see the module docstring): the
+    windows that tile [first, last + 1 step], planned back from their end, ascending."""
+    return plan_windows(first, last + step_of(last), window_days)
+
+
+def history_requests(last: dt.date, window_days: int, max_history_days: int) -> list[Window]:
+    """The requests of a series with no start (as `plan_requests`, up to `last`): newest
+    first, back at most `max_history_days` (for hours: that many days of hours).
 
     The caller walks them in this order and stops at the first window that shows where the
     history begins.
     """
     earliest = last - dt.timedelta(days=max_history_days) + step_of(last)
-    return list(reversed(plan_windows(earliest, last, window_days)))
+    return list(reversed(plan_requests(earliest, last, window_days)))
+
+
+def without_future_day(window: Window, keep: Window) -> Window | None:
+    """`window` without the step after `keep` (the days to sync), for a Braze that refuses
+    an `ending_at` in the future: the window ending on `keep`'s last day, or None when
+    the window held nothing else (its request is then not needed under "through")."""
+    if window.last <= keep.last:
+        return window
+    last = keep.last
+    return Window(window.first, last) if window.first <= last else None
 
 
 def first_day_to_sync(
@@ -154,18 +194,23 @@ def last_hour(end_date: dt.date | None, zone: ZoneInfo, now: dt.datetime) -> dt.
 
 
 def ending_at(day: dt.date, zone: ZoneInfo) -> str:
-    """The `ending_at` value that makes Braze end a series on `day` (an hour: the middle
-    of it, in UTC, since Braze answers the hour holding `ending_at` and the ones before)."""
+    """The `ending_at` value of a request for a window ending on `day`: Braze ends the
+    series on `day` ("through") or on the day before ("before"). An hour: the middle of
+    it, in UTC (see `ending_instant`)."""
+    instant = ending_instant(day, zone)
     if isinstance(day, dt.datetime):
-        return hour_text(day + ONE_HOUR / 2)
-    return _day_ending_at(day, zone)
+        return hour_text(instant)
+    text = instant.isoformat()
+    if text.endswith("+00:00"):
+        return text.removesuffix("+00:00") + "Z"
+    return text
 
 
-def _day_ending_at(day: dt.date, zone: ZoneInfo) -> str:
-    """The `ending_at` value that makes Braze end a series on `day`.
+def ending_instant(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """The instant `ending_at` names for a window ending on `day` (an hour: its middle).
 
     Braze buckets days in the workspace's reporting zone (most likely; it is undocumented)
-    and takes the day that contains the instant `ending_at`. We send noon of `day` in the
+    and reads the day that contains the instant `ending_at`. We send noon of `day` in the
     configured zone, with its offset:
     - when `timezone` is the workspace's zone, noon is unambiguously `day` there (no DST
       change ever happens at noon);
@@ -174,11 +219,9 @@ def _day_ending_at(day: dt.date, zone: ZoneInfo) -> str:
       on the same calendar `day`. Midnight, the obvious choice, would shift the whole
       window by one day for every workspace west of the configured zone.
     """
-    noon = dt.datetime.combine(day, dt.time(12), tzinfo=zone)
-    text = noon.isoformat()
-    if text.endswith("+00:00"):
-        return text.removesuffix("+00:00") + "Z"
-    return text
+    if isinstance(day, dt.datetime):
+        return day + ONE_HOUR / 2
+    return dt.datetime.combine(day, dt.time(12), tzinfo=zone)
 
 
 def parse_date(value: object) -> dt.date:

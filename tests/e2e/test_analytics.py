@@ -4,13 +4,14 @@ segments, hourly sessions and the three lists; each stream where its behaviour d
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from braze_emulator import WORKSPACE, BrazeEmulator, Fault, Segment
+from braze_emulator import WORKSPACE, BrazeEmulator, Fault, LoggedRequest, Segment
 from tap_braze_dau.streams import BY_NAME
 from tests.helpers import (
     API_KEY,
@@ -103,9 +104,9 @@ def expected(
 
 @pytest.mark.parametrize(("stream", "column"), DIMENSIONED)
 def test_every_series_of_a_dimension_arrives_exactly_once_in_the_fewest_requests(
-    tmp_path: Path, stream: str, column: str
+    tmp_path: Path, stream: str, column: str, reading: str
 ) -> None:
-    with emulator() as braze:
+    with emulator(ending_at_reading=reading) as braze:
         run = sync(braze, tmp_path, [stream])
         got = by_key(run, stream)
         apps = ["_workspace"] if stream == "segment_sizes" else ["ios", "android", "_workspace"]
@@ -122,8 +123,10 @@ def test_every_series_of_a_dimension_arrives_exactly_once_in_the_fewest_requests
                     key = (value, day) if stream == "segment_sizes" else (value, app, day)
                     want[key] = number
         assert got == want
+        assert "Dropped" not in run.stderr
         assert_states_claim_only_emitted(run)
-        # one request per window of each series: two windows of 100 days or less
+        # one request per window of each series: two windows of 100 days or less (182
+        # days and the one after, see plan/windows.py)
         series_requests = braze.data_requests(stream)
         assert len(series_requests) == 2 * len(values) * len(apps)
         asked = Counter((r.dimension, r.app_id, r.first_day) for r in series_requests)
@@ -302,11 +305,13 @@ def hours_of(run: TapRun, app_id: str) -> dict[str, int]:
 
 @pytest.mark.parametrize("time_format", ["offset", "utc", "naive"])
 def test_hourly_sessions_arrive_once_per_utc_hour_in_any_timestamp_form(
-    tmp_path: Path, time_format: str
+    tmp_path: Path, time_format: str, reading: str
 ) -> None:
     zone = "Europe/Paris"
     day = dt.date(2024, 10, 27)  # clocks go back: 25 hours
-    with emulator(workspace_tz=zone, hourly_time_format=time_format, today=day) as braze:
+    with emulator(
+        workspace_tz=zone, hourly_time_format=time_format, today=day, ending_at_reading=reading
+    ) as braze:
         run = sync(
             braze,
             tmp_path,
@@ -322,7 +327,8 @@ def test_hourly_sessions_arrive_once_per_utc_hour_in_any_timestamp_form(
             got = hours_of(run, "_workspace" if app == WORKSPACE else app)
             assert got == braze.expected_hourly(app, first, last)
             assert len(got) == 8 * 24 + 1
-        # 193 hours: two requests of at most 100 hours a series
+        assert "Dropped" not in run.stderr
+        # 193 hours and the one after: two requests of at most 100 hours a series
         assert len(braze.data_requests("sessions_hourly")) == 4
         bookmarks = all_bookmarks(run.last_state or {})
         assert bookmarks[("sessions_hourly", "ios")] == "2024-10-27T22:00:00Z"
@@ -409,3 +415,46 @@ def test_pacing_leaves_the_reserve_and_never_meets_a_429(tmp_path: Path) -> None
         assert waits, "the wait is logged"
         assert "pool 'purchases'" in waits[0]
         assert "until" in waits[0]
+
+
+def concurrency(requests: list[LoggedRequest]) -> int:
+    """The most requests in flight at one instant, by the emulator's log (from a request's
+    arrival to its answer)."""
+    edges = sorted([(r.arrived, 1) for r in requests] + [(r.at, -1) for r in requests])
+    in_flight = most = 0
+    for _instant, change in edges:
+        in_flight += change
+        most = max(most, in_flight)
+    return most
+
+
+def test_a_pool_that_waits_holds_only_its_own_requests(tmp_path: Path) -> None:
+    """Event counts, purchase quantities and segment sizes, max_parallel_requests at its
+    default (4); the purchases pool answers 429 to every request for 5 s, until its
+    X-RateLimit-Reset. The segment sizes come after the purchases in the SDK's order, in
+    the default pool: they are all sent while the purchases wait, 4 at a time, and the
+    output is the one a sequential run writes."""
+    streams = ["event_counts", "purchase_quantity", "segment_sizes"]
+    with emulator(latency=0.3) as braze:
+        braze.add_fault(Fault("status", status=429, pool="purchases", count=-1, closes_for=5))
+        run = sync(braze, tmp_path, streams, start_date="2023-01-01")
+        refused = [r for r in braze.pool_requests("purchases") if r.status == 429]
+        assert refused, "the purchases pool was never closed: the test proves nothing"
+        (reset,) = {r.reset_sent for r in refused}
+        assert reset is not None
+        closed = min(r.arrived for r in refused)
+        segments = braze.data_requests("segment_sizes")
+        assert len(segments) == 2 * 6
+        assert all(r.arrived < reset for r in segments), "segment sizes waited for purchases"
+        during = [r for r in braze.pool_requests("default") if closed <= r.arrived < reset]
+        assert concurrency(during) == 4, "the other pool went on at full parallelism"
+        assert all(r.arrived >= reset for r in braze.pool_requests("purchases")[len(refused) :])
+    with emulator() as braze:
+        sequential = sync(
+            braze, tmp_path, streams, start_date="2023-01-01", max_parallel_requests=1
+        )
+
+    def without_time(messages: list[dict[str, Any]]) -> list[str]:
+        return [json.dumps({k: v for k, v in m.items() if k != "time_extracted"}) for m in messages]
+
+    assert without_time(run.messages) == without_time(sequential.messages)

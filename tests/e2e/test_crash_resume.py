@@ -181,6 +181,7 @@ def test_killed_between_two_windows_the_last_state_claims_the_window_before(
             out, _ = process.communicate(timeout=60)
     messages = [json.loads(line) for line in out.decode().splitlines() if line.strip()]
     records = [m["record"] for m in messages if m["type"] == "RECORD"]
-    assert len(records) == 6 + 3 * 30  # 366 days = 6 + 12 x 30: four windows printed
+    # 366 days and the one after = 7 + 12 x 30: four windows printed
+    assert len(records) == 7 + 3 * 30
     assert messages[-1]["type"] == "STATE"
     assert all_bookmarks(messages[-1]["value"]) == {("dau", "ios"): records[-1]["time"]}

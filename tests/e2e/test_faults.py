@@ -24,7 +24,7 @@ from tests.helpers import (
     run_tap,
 )
 
-FIRST, LAST = dt.date(2024, 10, 3), dt.date(2024, 12, 31)  # 90 days: 3 windows of 30
+FIRST, LAST = dt.date(2024, 10, 4), dt.date(2024, 12, 31)  # 89 days and the next: 3 windows of 30
 
 
 def config_for(braze: BrazeEmulator, **overrides: Any) -> dict[str, Any]:

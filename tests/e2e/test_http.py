@@ -32,8 +32,9 @@ def test_bearer_auth_and_a_user_agent_naming_the_tap(
     assert request.authorized
     assert request.user_agent == f"tap-braze-dau/{__version__}"
     assert "api_key" not in request.params  # the key travels only in the header
-    assert request.params["ending_at"] == "2024-12-31T12:00:00Z"
-    assert request.params["length"] == "31"
+    # December and the day after it (see plan/windows.py)
+    assert request.params["ending_at"] == "2025-01-01T12:00:00Z"
+    assert request.params["length"] == "32"
 
 
 def test_user_agent_setting(emulator: BrazeEmulator, tmp_path: Path) -> None:

@@ -159,9 +159,9 @@ def days_asked(requests: list[LoggedRequest]) -> Counter[tuple[str, str]]:
 
 @pytest.mark.parametrize("parallel", [1, 4])
 def test_a_backfill_delivers_every_day_of_stats_once_asking_only_active_days(
-    tmp_path: Path, parallel: int
+    tmp_path: Path, parallel: int, reading: str
 ) -> None:
-    with emulator() as braze:
+    with emulator(ending_at_reading=reading) as braze:
         run = sync(braze, tmp_path, MESSAGING, max_parallel_requests=parallel)
         campaigns = stats_by_day(run, "campaign_stats", "campaign_id")
         for campaign_id in CAMPAIGNS:
@@ -172,7 +172,11 @@ def test_a_backfill_delivers_every_day_of_stats_once_asking_only_active_days(
         assert set(campaigns) == {"c-spring", "c-archived", "c-api"}
         assert set(canvases) == {"v-onboarding"}
 
-        # No day twice; none outside the active range widened by a day on each side.
+        # No day twice; none outside the active range widened by a day on each side, but
+        # the one beside the days to sync that a request answers (see plan/windows.py):
+        # after them where Braze reads ending_at "through", before them where "before".
+        after = dt.timedelta(days=1 if reading == "through" else 0)
+        before = dt.timedelta(days=0 if reading == "through" else 1)
         for stream, kind in (("campaign_stats", "campaigns"), ("canvas_stats", "canvases")):
             asked = days_asked(braze.data_requests(stream))
             assert max(asked.values()) == 1
@@ -180,15 +184,17 @@ def test_a_backfill_delivers_every_day_of_stats_once_asking_only_active_days(
                 active = braze.active_days(kind, item_id)
                 assert active is not None, item_id
                 first, _last = active
-                assert day >= max(START, first - dt.timedelta(days=1)).isoformat()
-                assert day <= TODAY.isoformat()
-        # The fewest windows: one per campaign (every range is under 100 days), ceil/14 per
-        # Canvas; the never-sent and the long-ended are not requested at all.
+                assert day >= (max(START, first - dt.timedelta(days=1)) - before).isoformat()
+                assert day <= (TODAY + after).isoformat()
+        assert "Dropped" not in run.stderr
+        # The fewest windows (and the day after): one per campaign (every range is under
+        # 100 days), ceil/14 per Canvas; the never-sent and the long-ended are not
+        # requested at all.
         per_campaign = Counter(r.dimension for r in braze.data_requests("campaign_stats"))
         assert per_campaign == {"c-spring": 1, "c-archived": 1, "c-api": 1}
         canvas_requests = braze.data_requests("canvas_stats")
         span = (dt.date(2024, 4, 15) + dt.timedelta(days=31) - dt.date(2024, 1, 31)).days + 1
-        assert len(canvas_requests) == math.ceil(span / 14)
+        assert len(canvas_requests) == math.ceil((span + 1) / 14)
         assert all(r.params["include_variant_breakdown"] == "true" for r in canvas_requests)
         assert all(r.params["include_step_breakdown"] == "true" for r in canvas_requests)
         assert all(int(r.params["length"]) <= 14 for r in canvas_requests)
@@ -272,9 +278,10 @@ def test_a_nightly_run_rereads_the_stats_look_back_of_recently_active_ones_only(
         requests = braze.data_requests("campaign_stats")
         assert [r.dimension for r in requests] == ["c-api"]
         (request,) = requests
-        # the bookmarked day and the 30 days before it, up to the new today
+        # the bookmarked day and the 30 days before it, up to the new today (and the day
+        # after it, see plan/windows.py)
         assert request.first_day == (TODAY - dt.timedelta(days=30)).isoformat()
-        assert request.last_day == later.isoformat()
+        assert request.last_day == (later + dt.timedelta(days=1)).isoformat()
         assert not braze.data_requests("canvas_stats")
         got = stats_by_day(second, "campaign_stats", "campaign_id")["c-api"]
         assert got == expected_campaign(braze, "c-api", TODAY - dt.timedelta(days=30))
@@ -296,7 +303,8 @@ def test_conversion_window_days_bounds_the_days_after_the_last_send(tmp_path: Pa
         spring = [r for r in braze.data_requests("campaign_stats") if r.dimension == "c-spring"]
         (request,) = spring
         assert request.first_day == "2024-02-29"
-        assert request.last_day == (dt.date(2024, 3, 10) + dt.timedelta(days=5 + 1)).isoformat()
+        # the last send, the conversion window, a day for the zone, the day after
+        assert request.last_day == (dt.date(2024, 3, 10) + dt.timedelta(days=5 + 2)).isoformat()
 
 
 def test_without_start_date_the_active_range_replaces_discovery(tmp_path: Path) -> None:

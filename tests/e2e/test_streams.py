@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from tests.helpers import (
     API_KEY,
     KPI_STREAMS,
     all_bookmarks,
+    assert_each_day_answered_once,
     assert_states_claim_only_emitted,
     base_config,
     bookmark,
@@ -51,8 +51,9 @@ def test_a_run_without_a_catalog_syncs_dau_alone(emulator: BrazeEmulator, tmp_pa
 
 @pytest.mark.parametrize("stream", KPI_STREAMS)
 def test_each_stream_delivers_its_own_series_exactly_once(
-    emulator: BrazeEmulator, tmp_path: Path, stream: str
+    emulator: BrazeEmulator, tmp_path: Path, stream: str, reading: str
 ) -> None:
+    emulator.ending_at_reading = reading
     run = run_tap(backfill_config(emulator), tmp_path, catalog=catalog_selecting([stream]))
     assert run.returncode == 0, run.stderr
     schema = next(m for m in run.messages if m["type"] == "SCHEMA")
@@ -61,10 +62,15 @@ def test_each_stream_delivers_its_own_series_exactly_once(
     assert sorted(schema["schema"]["properties"]) == sorted(["app_id", "time", stream])
     for series in SERIES:
         assert run.days(series, stream) == emulator.expected(series, FIRST, LAST, stream)
-    # the fewest requests, none longer than 100 days, all to the stream's endpoint
+    assert "Dropped" not in run.stderr
+    # the fewest requests for the days and the one after (see plan/windows.py), none
+    # longer than 100 days, all to the stream's endpoint, each day answered once
     requests = emulator.data_requests()
     assert {r.path for r in requests} == {BY_STREAM[stream].path}
-    assert len(requests) == len(SERIES) * math.ceil(((LAST - FIRST).days + 1) / 100)
+    assert len(requests) == len(SERIES) * math.ceil(((LAST - FIRST).days + 2) / 100)
+    for series in SERIES:
+        mine = [r for r in requests if r.app_id == series]
+        assert_each_day_answered_once(mine, FIRST, LAST, reading)
     assert all(1 <= int(r.params["length"]) <= 100 for r in requests)
     assert_states_claim_only_emitted(run)
     assert run.last_state is not None
@@ -135,9 +141,12 @@ def test_bookmarks_of_one_stream_do_not_move_another(
 
 
 @pytest.mark.parametrize("stream", ["new_users", "uninstalls"])
-def test_history_discovery_without_start_date(tmp_path: Path, stream: str) -> None:
+def test_history_discovery_without_start_date(tmp_path: Path, stream: str, reading: str) -> None:
     with BrazeEmulator(
-        api_key=API_KEY, apps={"web": dt.date(2024, 5, 17)}, today=dt.date(2024, 12, 31)
+        api_key=API_KEY,
+        apps={"web": dt.date(2024, 5, 17)},
+        today=dt.date(2024, 12, 31),
+        ending_at_reading=reading,
     ) as braze:
         config = base_config(
             braze, app_ids=["web"], include_workspace_total=False, end_date="2024-12-31"
@@ -147,7 +156,8 @@ def test_history_discovery_without_start_date(tmp_path: Path, stream: str) -> No
         assert run.days("web", stream) == braze.expected(
             "web", dt.date(2024, 5, 17), dt.date(2024, 12, 31), stream
         )
-        assert len(braze.data_requests(stream)) == 3  # 229 days: 2 full windows, 1 partial
+        # 229 days and the one after: 2 full windows, 1 partial
+        assert len(braze.data_requests(stream)) == 3
 
 
 # -- permissions -----------------------------------------------------------------------------
@@ -201,25 +211,18 @@ def test_a_key_without_dau_fails_at_once_naming_it(tmp_path: Path) -> None:
 # -- one rate-limit pool -----------------------------------------------------------------------
 
 
-def logged_at(line: str) -> float:
-    """The instant of a log line of the tap (`2024-12-31 23:59:59,123 | ...`, local time,
-    as Python's logging writes it)."""
-    stamp, millis = line[:19], line[20:23]
-    return time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M:%S")) + int(millis) / 1000
-
-
 def test_a_429_on_one_stream_pauses_the_others(emulator: BrazeEmulator, tmp_path: Path) -> None:
     """Braze counts every KPI endpoint in one hourly pool: after a 429 on mau, no request
-    to any endpoint is sent before its reset, once the tap has read the 429.
+    to any endpoint is sent before its reset.
 
-    Between the 429's answer and the moment the tap has read it and closed the pool's
-    gate, another worker may finish its request and send one more: how often depends on
-    the machine's load, so the test does not count on it. It checks what the gate
-    guarantees instead: nothing arrives at Braze after the tap closed the gate (the
-    warning it logs right after) and before the reset."""
+    Counted, not timed: once Braze has answered the 429, only a worker that finished its
+    own request in the instant before the tap read the 429 can still send one more; a
+    second would take another whole answer (`latency`) first. So at most one request per
+    other worker arrives between the 429 and its reset, where without the pause there
+    would be some 30."""
     parallel = 4
-    emulator.latency = 0.25
-    emulator.add_fault(Fault("status", status=429, reset_in=2, stream="mau", skip=3))
+    emulator.latency = 0.5
+    emulator.add_fault(Fault("status", status=429, reset_in=3, stream="mau", skip=3))
     config = base_config(
         emulator,
         app_ids=["ios", "android"],
@@ -233,10 +236,8 @@ def test_a_429_on_one_stream_pauses_the_others(emulator: BrazeEmulator, tmp_path
     requests = emulator.data_requests()
     (refusal,) = [r for r in requests if r.status == 429]
     assert refusal.reset_sent is not None
-    (warning,) = [line for line in run.stderr.splitlines() if "Rate limited by Braze" in line]
-    closed = logged_at(warning) + 0.001  # the log's clock is to the millisecond
-    sent_while_closed = [r for r in requests if closed < r.arrived < refusal.reset_sent]
-    assert sent_while_closed == []
+    while_closed = [r for r in requests if refusal.at < r.arrived < refusal.reset_sent]
+    assert len(while_closed) <= parallel - 1, while_closed
     after = [r for r in requests if r.arrived >= refusal.reset_sent]
     assert {r.stream for r in after} - {"mau"}, "other streams resumed after the reset"
     for stream in KPI_STREAMS:

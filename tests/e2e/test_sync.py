@@ -12,6 +12,7 @@ import pytest
 from braze_emulator import WORKSPACE, BrazeEmulator
 from tests.helpers import (
     API_KEY,
+    assert_each_day_answered_once,
     assert_states_claim_only_emitted,
     base_config,
     bookmark,
@@ -22,7 +23,10 @@ from tests.helpers import (
 )
 
 
-def test_full_sync_delivers_every_day_exactly_once(emulator: BrazeEmulator, tmp_path: Path) -> None:
+def test_full_sync_delivers_every_day_exactly_once(
+    emulator: BrazeEmulator, tmp_path: Path, reading: str
+) -> None:
+    emulator.ending_at_reading = reading
     first, last = dt.date(2023, 1, 1), dt.date(2024, 12, 31)
     config = base_config(
         emulator,
@@ -38,21 +42,18 @@ def test_full_sync_delivers_every_day_exactly_once(emulator: BrazeEmulator, tmp_
     # no key is ever null, and the workspace series carries its marker
     assert all(r["app_id"] and r["time"] for r in run.records)
     assert {r["app_id"] for r in run.records} == {"ios", "android", WORKSPACE}
+    assert "Dropped" not in run.stderr  # no answer held a day it should not have
 
-    # the minimum number of requests, none longer than window_days, none overlapping
+    # at most one request more than the fewest, none longer than window_days, each day
+    # answered once (and one day beside the range, whichever way ending_at is read)
     days = (last - first).days + 1
     requests = emulator.dau_requests()
-    assert len(requests) == 3 * math.ceil(days / 100)
+    assert len(requests) == 3 * math.ceil((days + 1) / 100)
+    assert len(requests) <= 3 * (math.ceil(days / 100) + 1)
     for series in ("ios", "android", WORKSPACE):
-        asked: list[str] = []
-        for request in (r for r in requests if r.app_id == series):
-            assert 1 <= int(request.params["length"]) <= 100
-            assert request.first_day
-            assert request.last_day
-            asked += day_range(
-                dt.date.fromisoformat(request.first_day), dt.date.fromisoformat(request.last_day)
-            )
-        assert sorted(asked) == day_range(first, last)
+        mine = [r for r in requests if r.app_id == series]
+        assert all(1 <= int(r.params["length"]) <= 100 for r in mine)
+        assert_each_day_answered_once(mine, first, last, reading)
 
 
 def test_schema_keys_and_state_shape(emulator: BrazeEmulator, tmp_path: Path) -> None:
@@ -75,8 +76,9 @@ def test_schema_keys_and_state_shape(emulator: BrazeEmulator, tmp_path: Path) ->
 
 @pytest.mark.parametrize("parallel", [1, 4])
 def test_each_series_ascending_with_a_state_after_every_window(
-    emulator: BrazeEmulator, tmp_path: Path, parallel: int
+    emulator: BrazeEmulator, tmp_path: Path, parallel: int, reading: str
 ) -> None:
+    emulator.ending_at_reading = reading
     config = base_config(
         emulator,
         start_date="2024-01-01",
@@ -99,15 +101,18 @@ def test_each_series_ascending_with_a_state_after_every_window(
         if before["type"] == "RECORD" and message["type"] == "STATE"
     )
     assert states_after_records == 7 + 4 + 7
-    # each STATE after a window claims exactly that window's last day
+    # each STATE after a window claims exactly the last day it delivered: 182 days and
+    # the one after are 3 + 6 x 30, planned back from the end; the first window answers
+    # 2024-01-01..03, or (Braze reading ending_at "before") 2023-12-31..2024-01-02
     ios_claims = [bookmark(s, "ios") for s in run.states if bookmark(s, "ios")]
-    assert ios_claims[0] == "2024-01-02"  # 182 days = 2 + 6 x 30, planned back from the end
+    assert ios_claims[0] == ("2024-01-03" if reading == "through" else "2024-01-02")
     assert ios_claims[-1] == "2024-06-30"
 
 
 def test_incremental_run_rereads_the_lookback_and_updates_revised_days(
-    emulator: BrazeEmulator, tmp_path: Path
+    emulator: BrazeEmulator, tmp_path: Path, reading: str
 ) -> None:
+    emulator.ending_at_reading = reading
     config = base_config(
         emulator, start_date="2024-10-01", end_date="2024-12-31", app_ids=["ios"], lookback_days=3
     )
@@ -126,9 +131,8 @@ def test_incremental_run_rereads_the_lookback_and_updates_revised_days(
     )
     assert second.days("ios")["2024-12-31"] == 77
     assert second.days("ios")["2024-12-29"] == 55
-    assert [(r.first_day, r.last_day) for r in emulator.dau_requests() if r.app_id == "ios"] == [
-        ("2024-12-28", "2024-12-31")
-    ]
+    (request,) = [r for r in emulator.dau_requests() if r.app_id == "ios"]
+    assert_each_day_answered_once([request], dt.date(2024, 12, 28), dt.date(2024, 12, 31), reading)
     assert bookmark(second.last_state, "ios") == "2024-12-31"
 
 
@@ -188,10 +192,15 @@ def test_without_start_date_or_state_history_is_discovered_back_to_its_start(
     assert_states_claim_only_emitted(run)
 
 
-def test_discovery_stops_at_an_empty_window(tmp_path: Path) -> None:
-    """History ending exactly on a window boundary: the next, empty, window ends the walk."""
+def test_discovery_stops_at_an_empty_window(tmp_path: Path, reading: str) -> None:
+    """History beginning exactly on the first day a window asks for: the next, empty,
+    window ends the walk (windows of 50 from the day after today: 2024-11-12..2025-01-01,
+    2024-09-23..2024-11-11, ...)."""
     with BrazeEmulator(
-        api_key=API_KEY, apps={"web": dt.date(2024, 9, 23)}, today=dt.date(2024, 12, 31)
+        api_key=API_KEY,
+        apps={"web": dt.date(2024, 9, 23)},
+        today=dt.date(2024, 12, 31),
+        ending_at_reading=reading,
     ) as braze:
         run = run_tap(
             base_config(
@@ -205,16 +214,17 @@ def test_discovery_stops_at_an_empty_window(tmp_path: Path) -> None:
         )
         assert run.returncode == 0, run.stderr
         assert run.days("web") == braze.expected("web", dt.date(2024, 9, 23), dt.date(2024, 12, 31))
-        assert len(braze.dau_requests()) == 3  # 2 full windows, then an empty one
+        assert len(braze.dau_requests()) == 3  # 2 windows with data, then an empty one
 
 
-def test_discovery_stops_at_max_history_days(tmp_path: Path) -> None:
+def test_discovery_stops_at_max_history_days(tmp_path: Path, reading: str) -> None:
     """Braze may report zeros before an app existed: max_history_days bounds the walk."""
     with BrazeEmulator(
         api_key=API_KEY,
         apps={"web": dt.date(2024, 1, 1)},
         today=dt.date(2024, 12, 31),
         pre_history="zeros",
+        ending_at_reading=reading,
     ) as braze:
         config = base_config(
             braze,
@@ -228,10 +238,10 @@ def test_discovery_stops_at_max_history_days(tmp_path: Path) -> None:
         days = run.days("web")
         assert len(days) == 500
         assert min(days) == (dt.date(2024, 12, 31) - dt.timedelta(days=499)).isoformat()
-        assert len(braze.dau_requests()) == 5
+        assert len(braze.dau_requests()) == 6  # 500 days and the one after, by 100
 
 
-def test_discovery_walks_on_through_windows_of_zeros(tmp_path: Path) -> None:
+def test_discovery_walks_on_through_windows_of_zeros(tmp_path: Path, reading: str) -> None:
     """Zeros are not the end of history (an idle app reports them too): the walk goes on
     past whole windows of zeros, to max_history_days, not to the first such window."""
     today = dt.date(2024, 12, 31)
@@ -240,6 +250,7 @@ def test_discovery_walks_on_through_windows_of_zeros(tmp_path: Path) -> None:
         apps={"web": dt.date(2024, 10, 1)},  # zeros from 2024-09-30 back
         today=today,
         pre_history="zeros",
+        ending_at_reading=reading,
     ) as braze:
         config = base_config(
             braze,
@@ -255,7 +266,7 @@ def test_discovery_walks_on_through_windows_of_zeros(tmp_path: Path) -> None:
         assert min(days) == (today - dt.timedelta(days=999)).isoformat()
         zeros = [day for day, value in days.items() if value == 0]
         assert len(zeros) == (dt.date(2024, 10, 1) - (today - dt.timedelta(days=999))).days
-        assert len(braze.dau_requests()) == 10  # 8 of the 10 windows are all zeros
+        assert len(braze.dau_requests()) == 11  # 1000 days and the next: 9 of 11 all zeros
 
 
 def test_workspace_total_only_when_asked_with_app_ids(
@@ -291,14 +302,16 @@ ZONE_CASES = [(zone, "dau") for zone in ZONES] + [
 @pytest.mark.parametrize(("workspace_tz", "stream"), ZONE_CASES)
 @pytest.mark.parametrize("configured", ["UTC", "workspace"])
 def test_exactly_the_requested_days_whatever_the_workspace_zone(
-    tmp_path: Path, workspace_tz: str, stream: str, configured: str
+    tmp_path: Path, workspace_tz: str, stream: str, configured: str, reading: str
 ) -> None:
-    """Workspaces up to 11 hours from UTC, with `timezone` left at UTC or set to theirs."""
+    """Workspaces up to 11 hours from UTC, with `timezone` left at UTC or set to theirs,
+    whichever way Braze reads ending_at."""
     with BrazeEmulator(
         api_key=API_KEY,
         apps={"ios": dt.date(2020, 1, 1)},
         workspace_tz=workspace_tz,
         today=dt.date(2024, 12, 31),
+        ending_at_reading=reading,
     ) as braze:
         first, last = dt.date(2024, 3, 1), dt.date(2024, 11, 15)  # spans both DST changes
         config = base_config(
@@ -316,9 +329,12 @@ def test_exactly_the_requested_days_whatever_the_workspace_zone(
         assert "Dropped" not in run.stderr
 
 
-def test_end_date_defaults_to_today_in_the_configured_zone(tmp_path: Path) -> None:
+def test_end_date_defaults_to_today_in_the_configured_zone(tmp_path: Path, reading: str) -> None:
     with BrazeEmulator(
-        api_key=API_KEY, apps={"ios": dt.date(2020, 1, 1)}, workspace_tz="Asia/Tokyo"
+        api_key=API_KEY,
+        apps={"ios": dt.date(2020, 1, 1)},
+        workspace_tz="Asia/Tokyo",
+        ending_at_reading=reading,
     ) as braze:
         before = dt.datetime.now(dt.timezone.utc).astimezone(braze.zone).date()
         run = run_tap(
@@ -334,7 +350,9 @@ def test_end_date_defaults_to_today_in_the_configured_zone(tmp_path: Path) -> No
         after = dt.datetime.now(dt.timezone.utc).astimezone(braze.zone).date()
         assert run.returncode == 0, run.stderr
         (request,) = braze.dau_requests()
-        assert request.params["ending_at"][:10] in {before.isoformat(), after.isoformat()}
+        # the day after today: Braze answers today whichever way it reads ending_at
+        tomorrow = {(day + dt.timedelta(days=1)).isoformat() for day in (before, after)}
+        assert request.params["ending_at"][:10] in tomorrow
         assert request.params["ending_at"].endswith("T12:00:00+09:00")
         assert list(run.days("ios")) in ([before.isoformat()], [after.isoformat()])
 
@@ -355,3 +373,35 @@ def test_nothing_to_do_when_the_bookmark_is_past_end_date(
     assert run.records == []
     assert emulator.dau_requests() == []
     assert bookmark(run.last_state, "ios") == "2024-12-31"
+
+
+def test_a_refused_future_ending_at_is_asked_again_without_it(tmp_path: Path, reading: str) -> None:
+    """Braze does not document what an ending_at in the future answers. Should it refuse
+    the one the tap sends to get today (the day after it, see plan/windows.py), the tap
+    asks for that window again without the future day, and for every later one directly:
+    one refusal a run, every day up to yesterday delivered whichever way Braze reads
+    ending_at, and today where it reads "through"; the run does not fail."""
+    with BrazeEmulator(
+        api_key=API_KEY,
+        apps={"ios": dt.date(2020, 1, 1)},
+        ending_at_reading=reading,
+        refuse_future_ending_at=True,
+    ) as braze:
+        before = dt.datetime.now(dt.timezone.utc).date()
+        start = before - dt.timedelta(days=10)
+        config = base_config(
+            braze, app_ids=["ios"], start_date=start.isoformat(), max_parallel_requests=1
+        )
+        run = run_tap(config, tmp_path)
+        after = dt.datetime.now(dt.timezone.utc).date()
+        assert run.returncode == 0, run.stderr
+        refused = [r for r in braze.dau_requests() if r.status == 400]
+        assert len(refused) == 1, "asked without the future day from then on"
+        assert run.stderr.count("Braze refused ending_at") == 1
+        for series in ("ios", WORKSPACE):
+            got = run.days(series)
+            wanted = [
+                braze.expected(series, start, today - dt.timedelta(days=reading == "before"))
+                for today in (before, after)
+            ]
+            assert got in wanted

@@ -9,13 +9,14 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from braze_emulator import BrazeEmulator, value_for
+from braze_emulator import BrazeEmulator, Canvas, value_for
 from tests.helpers import ROOT
 
 KEY = "emulator-test-key"
@@ -53,6 +54,93 @@ def test_length_days_ending_at_the_day_of_ending_at_in_the_workspace_zone(braze:
     assert [row["time"] for row in body["data"]] == ["2024-12-08", "2024-12-09", "2024-12-10"]
     assert body["data"][0]["dau"] == value_for("ios", dt.date(2024, 12, 8))
     assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(headers)
+
+
+# -- the two readings of ending_at (braze_emulator.clock.READINGS) ----------------------------
+
+#: (ending_at, reading, the days answered) for length=2, in New York (UTC-5 in December)
+READING_CASES = [
+    ("2024-12-10T12:00:00-05:00", "through", ["2024-12-09", "2024-12-10"]),
+    ("2024-12-10T12:00:00-05:00", "before", ["2024-12-08", "2024-12-09"]),
+    # exactly midnight counts for the day before ("through"), as real answers to a bare
+    # date showed; "before" reads it the same way
+    ("2024-12-10T00:00:00-05:00", "through", ["2024-12-08", "2024-12-09"]),
+    ("2024-12-10T00:00:00-05:00", "before", ["2024-12-08", "2024-12-09"]),
+    ("2024-12-10T00:00:01-05:00", "through", ["2024-12-09", "2024-12-10"]),
+    ("2024-12-10T23:59:59-05:00", "before", ["2024-12-08", "2024-12-09"]),
+]
+
+
+@pytest.mark.parametrize(("ending_at", "reading", "days"), READING_CASES)
+@pytest.mark.parametrize("path", ["/kpi/dau/data_series", "/canvas/data_series"])
+def test_each_reading_of_ending_at_for_days(
+    ending_at: str, reading: str, days: list[str], path: str
+) -> None:
+    with BrazeEmulator(
+        api_key=KEY,
+        apps={"ios": dt.date(2024, 1, 1)},
+        workspace_tz="America/New_York",
+        today=dt.date(2024, 12, 31),
+        ending_at_reading=reading,
+        canvases={
+            "cv": Canvas(
+                "Onboarding",
+                first_entry=dt.datetime(2024, 1, 2, 14),
+                last_entry=dt.datetime(2024, 12, 30, 14),
+            )
+        },
+    ) as braze:
+        query = urllib.parse.urlencode({"length": 2, "ending_at": ending_at, "canvas_id": "cv"})
+        if path != "/canvas/data_series":
+            query = urllib.parse.urlencode({"length": 2, "ending_at": ending_at})
+        status, _headers, body = get(f"{braze.url}{path}?{query}")
+        assert status == 200, body
+        rows = body["data"]["stats"] if path == "/canvas/data_series" else body["data"]
+        assert [row["time"] for row in rows] == days
+        assert (braze.requests[-1].first_day, braze.requests[-1].last_day) == (days[0], days[-1])
+
+
+@pytest.mark.parametrize(
+    ("ending_at", "reading", "hours"),
+    [
+        ("2024-12-10T12:30:00Z", "through", ["11", "12"]),
+        ("2024-12-10T12:30:00Z", "before", ["10", "11"]),
+        ("2024-12-10T12:00:00Z", "through", ["10", "11"]),  # on the hour: none of it
+        ("2024-12-10T12:00:00Z", "before", ["10", "11"]),
+    ],
+)
+def test_each_reading_of_ending_at_for_hours(
+    ending_at: str, reading: str, hours: list[str]
+) -> None:
+    with BrazeEmulator(
+        api_key=KEY, apps={"ios": dt.date(2024, 1, 1)}, today=dt.date(2024, 12, 31)
+    ) as braze:
+        braze.ending_at_reading = reading
+        query = urllib.parse.urlencode({"length": 2, "ending_at": ending_at, "unit": "hour"})
+        status, _headers, body = get(f"{braze.url}/sessions/data_series?{query}")
+        assert status == 200, body
+        assert [row["time"] for row in body["data"]] == [
+            f"2024-12-10T{hour}:00:00+00:00" for hour in hours
+        ]
+
+
+def test_a_future_ending_at_is_refused_only_when_asked_to() -> None:
+    with BrazeEmulator(api_key=KEY, apps={"ios": dt.date(2024, 1, 1)}) as braze:
+        today = dt.datetime.now(dt.timezone.utc).date()
+        tomorrow = f"{today + dt.timedelta(days=1)}T12:00:00Z"
+        assert get(f"{braze.url}/kpi/dau/data_series?length=2&ending_at={tomorrow}")[0] == 200
+        braze.refuse_future_ending_at = True
+        status, _headers, body = get(
+            f"{braze.url}/kpi/dau/data_series?length=2&ending_at={tomorrow}"
+        )
+        assert (status, body["message"]) == (400, "ending_at cannot be in the future")
+        noon = f"{today}T12:00:00Z"
+        assert get(f"{braze.url}/kpi/dau/data_series?length=2&ending_at={noon}")[0] == 200
+
+
+def test_an_unknown_reading_is_refused() -> None:
+    with pytest.raises(ValueError, match="ending_at_reading"):
+        BrazeEmulator(ending_at_reading="around")
 
 
 @pytest.mark.parametrize(

@@ -635,7 +635,7 @@ def test_hourly_points_start_at_the_first_local_midnight_and_end_with_today() ->
             "/sessions/data_series",
             unit="hour",
             length=5,
-            ending_at="2025-01-01T02:00:00-05:00",
+            ending_at="2025-01-01T02:30:00-05:00",
         ).json()["data"]
         first, last = dt.datetime(2023, 12, 31, 20, tzinfo=UTC), dt.datetime(2025, 1, 2, tzinfo=UTC)
         assert list(
@@ -669,7 +669,7 @@ def test_hourly_length_counts_hours_up_to_100(braze: BrazeEmulator) -> None:
 
 
 def test_hourly_events_and_revenue(braze: BrazeEmulator) -> None:
-    query: dict[str, str | int] = {"unit": "hour", "length": 3, "ending_at": "2024-12-20T12:00:00Z"}
+    query: dict[str, str | int] = {"unit": "hour", "length": 3, "ending_at": "2024-12-20T12:30:00Z"}
     counts = get(braze, "/events/data_series", event="signup", **query).json()["data"]
     revenue = get(braze, "/purchases/revenue_series", product="sku-a", **query).json()["data"]
     first, last = (

@@ -924,7 +924,9 @@ def test_cli_campaigns_canvases_and_control_api(tmp_path: Path) -> None:
         assert details["first_sent"] == "2024-03-01T14:00:00+00:00"
         assert call("/campaigns/details", campaign_id="c-2").json()["first_sent"] is None
         assert ids("/canvas/list", "canvases") == ["cv-1"]
-        stats = call("/canvas/data_series", canvas_id="cv-1", length=14, ending_at="2024-03-05")
+        stats = call(
+            "/canvas/data_series", canvas_id="cv-1", length=14, ending_at="2024-03-05T12:00Z"
+        )
         assert [row["time"] for row in stats.json()["data"]["stats"]] == days(
             "2024-03-01", "2024-03-05"
         )

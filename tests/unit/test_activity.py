@@ -20,10 +20,10 @@ from tap_braze_dau.errors import BrazeDataError, StateError
 from tap_braze_dau.plan.activity import ActiveDays, active_days, days_to_request, parse_instant
 from tap_braze_dau.plan.bookmarks import COMPLETE_AS_OF, bookmarks_of, completions_of
 from tap_braze_dau.plan.jobs import PlanOptions, WindowJob, jobs_for_series
+from tap_braze_dau.plan.windows import ONE_DAY, Window
 from tap_braze_dau.streams import CAMPAIGN_STATS, CANVAS_STATS, STREAMS
 
 UTC = dt.timezone.utc
-ONE_DAY = dt.timedelta(days=1)
 #: Zones as far from UTC as any has ever been, and a few in between.
 ZONES = ["Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Los_Angeles", "Asia/Kolkata", "UTC"]
 
@@ -47,6 +47,8 @@ def options(
 
 
 def requested_days(jobs: list[WindowJob]) -> list[dt.date]:
+    """The days the jobs ask for, window by window (the answers hold these, or each one
+    day earlier: see plan/windows.py)."""
     found = []
     for job in jobs:
         day = job.window.first
@@ -54,6 +56,12 @@ def requested_days(jobs: list[WindowJob]) -> list[dt.date]:
             found.append(day)
             day += ONE_DAY
     return found
+
+
+def asked_for(wanted: list[dt.date]) -> list[dt.date]:
+    """The days requested to sync `wanted`, whichever way Braze reads ending_at: those
+    and the day after them."""
+    return [*wanted, wanted[-1] + ONE_DAY] if wanted else []
 
 
 @given(
@@ -125,8 +133,10 @@ def test_the_plan_requests_each_active_day_to_sync_once_and_nothing_else(
         for day in (active.first + n * ONE_DAY for n in range(length))
         if (since is None or day >= since) and day <= today
     ]
-    assert got == wanted
-    assert len(window_jobs) == math.ceil(len(wanted) / 100)
+    assert got == asked_for(wanted)
+    assert all(job.keep == Window(wanted[0], wanted[-1]) for job in window_jobs)
+    assert len(window_jobs) == (math.ceil((len(wanted) + 1) / 100) if wanted else 0)
+    assert len(window_jobs) <= math.ceil(len(wanted) / 100) + 1
     assert all(job.window.length <= CAMPAIGN_STATS.endpoint.max_window for job in window_jobs)
 
 
@@ -147,10 +157,10 @@ def test_a_canvas_is_requested_in_windows_of_at_most_14_days_planned_back(
     )
     windows = [job.window for job in jobs if isinstance(job, WindowJob)]
     span = (min(today, active.last) - first).days + 1
-    assert len(windows) == math.ceil(span / 14)
+    assert len(windows) == math.ceil((span + 1) / 14)
     assert all(w.length == 14 for w in windows[1:])
     if windows:
-        assert windows[-1].last == min(today, active.last)
+        assert windows[-1].last == min(today, active.last) + ONE_DAY
 
 
 def test_one_that_never_sent_is_never_requested() -> None:
@@ -188,7 +198,7 @@ def test_a_campaign_that_ended_before_the_look_back_is_not_requested_again() -> 
         active=active,
     )
     assert [str(job.window) for job in jobs if isinstance(job, WindowJob)] == [
-        "2024-02-29..2024-03-03"
+        "2024-02-29..2024-03-04"
     ]
 
 
@@ -250,7 +260,7 @@ def test_after_a_complete_read_only_days_still_recent_then_are_read_again(
     wanted = [
         day for day in (active.first + n * ONE_DAY for n in range(length)) if since <= day <= today
     ]
-    assert got == wanted
+    assert got == asked_for(wanted)
     if active.last < since:
         assert jobs == []  # ended, and read since it ended: never requested again
 

@@ -151,3 +151,21 @@ def test_an_amount_that_is_not_a_finite_number_is_refused(value: object) -> None
 def test_a_count_must_be_a_non_negative_integer(value: object) -> None:
     with pytest.raises(BrazeDataError, match="count must be a non-negative integer"):
         check_rows([{"time": "2024-01-02", "count": value}], WINDOW, "login", "count")
+
+
+def test_days_an_answer_may_hold_outside_the_days_to_sync_are_dropped_in_silence() -> None:
+    """A request answers its window or the window a day earlier (plan/windows.py): the
+    day beside the days to sync is another request's, or outside the run's range."""
+    asked = Window(dt.date(2024, 1, 2), dt.date(2024, 1, 5))
+    keep = Window(dt.date(2024, 1, 2), dt.date(2024, 1, 4))
+    data = [
+        {"time": "2024-01-01", "dau": 1},  # the day before: Braze read ending_at "before"
+        {"time": "2024-01-04", "dau": 4},
+        {"time": "2024-01-05", "dau": 5},  # the day after the days to sync
+    ]
+    checked = check_rows(data, asked.answerable, "ios", keep=keep)
+    assert checked.rows == [(dt.date(2024, 1, 4), 4)]
+    assert checked.warnings == []
+    outside = check_rows([{"time": "2023-12-31", "dau": 9}], asked.answerable, "ios", keep=keep)
+    assert outside.rows == []
+    assert "2023-12-31" in outside.warnings[0]

@@ -10,22 +10,29 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from braze_emulator.clock import READINGS, last_day_answered, last_hour_answered
 from tap_braze_dau.plan.windows import (
     ONE_DAY,
     ONE_HOUR,
     Window,
     ending_at,
     first_day_to_sync,
-    history_windows,
+    history_requests,
     last_hour,
     parse_hour,
+    plan_requests,
     plan_windows,
     start_hour,
     today_in,
+    without_future_day,
 )
 
 days = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31))
 window_sizes = st.integers(min_value=1, max_value=100)
+UTC = dt.timezone.utc
+hours = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1)).map(
+    lambda moment: moment.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+)
 
 
 @st.composite
@@ -98,13 +105,100 @@ def test_a_100_day_window_covers_100_days_not_101() -> None:
     assert sum(w.length for w in windows) == 366
 
 
-@given(days, window_sizes, st.integers(min_value=1, max_value=4000))
-def test_history_windows_walk_back_newest_first(last: dt.date, size: int, limit: int) -> None:
-    windows = history_windows(last, size, limit)
-    assert windows[0].last == last
+# -- ending_at: right whichever way Braze reads it -------------------------------------------
+
+readings = st.sampled_from(READINGS)
+offsets = st.integers(min_value=-11 * 60, max_value=11 * 60)
+
+
+def answered_days(window: Window, reading: str, workspace: dt.tzinfo) -> list[dt.date]:
+    """The days Braze answers to `window`'s request (`length`, `ending_at` as the tap
+    sends them, with `timezone` left at UTC) when it reads ending_at as `reading` and
+    buckets days in `workspace`."""
+    text = ending_at(window.last, ZoneInfo("UTC"))
+    instant = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(workspace)
+    last = last_day_answered(instant, reading)
+    return [last - n * ONE_DAY for n in reversed(range(window.length))]
+
+
+@given(ranges(), window_sizes, readings, offsets)
+def test_the_requests_deliver_every_day_once_under_either_reading(
+    bounds: tuple[dt.date, dt.date], size: int, reading: str, offset_minutes: int
+) -> None:
+    """Whichever way Braze reads ending_at, and wherever the workspace is within 11 hours
+    of the configured zone, the answers hold every day of the range exactly once, each
+    answer within what its window may answer, for at most one request more than the
+    fewest that tile the range."""
+    first, last = bounds
+    workspace = dt.timezone(dt.timedelta(minutes=offset_minutes))
+    requests = plan_requests(first, last, size)
+    delivered = []
+    for window in requests:
+        answered = answered_days(window, reading, workspace)
+        assert all(day in window.answerable for day in answered)
+        delivered += [day for day in answered if first <= day <= last]
+    assert delivered == covered_days([Window(first, last)])
+    fewest = -(-((last - first).days + 1) // size)
+    assert len(requests) <= fewest + 1
+    assert all(1 <= w.length <= size for w in requests)
+
+
+@given(hours, st.integers(min_value=0, max_value=3000), window_sizes, readings)
+def test_hourly_requests_deliver_every_hour_once_under_either_reading(
+    first: dt.datetime, span: int, size: int, reading: str
+) -> None:
+    last = first + span * ONE_HOUR
+    requests = plan_requests(first, last, size)
+    delivered = []
+    for window in requests:
+        instant = dt.datetime.fromisoformat(
+            ending_at(window.last, ZoneInfo("UTC")).replace("Z", "+00:00")
+        )
+        end = last_hour_answered(instant, reading)
+        answered = [end - n * ONE_HOUR for n in reversed(range(window.length))]
+        assert all(hour in window.answerable for hour in answered)
+        delivered += [hour for hour in answered if first <= hour <= last]
+    assert delivered == [first + n * ONE_HOUR for n in range(span + 1)]
+    assert len(requests) <= -(-(span + 1) // size) + 1
+
+
+@given(days, window_sizes, st.integers(min_value=1, max_value=4000), readings, offsets)
+def test_a_walk_back_covers_max_history_days_under_either_reading(
+    last: dt.date, size: int, limit: int, reading: str, offset_minutes: int
+) -> None:
+    workspace = dt.timezone(dt.timedelta(minutes=offset_minutes))
+    windows = history_requests(last, size, limit)
     assert windows == sorted(windows, reverse=True)
-    assert sum(w.length for w in windows) == limit
-    assert windows[-1].first == last - dt.timedelta(days=limit - 1)
+    delivered = sorted(
+        day for w in windows for day in answered_days(w, reading, workspace) if day <= last
+    )
+    earliest = last - dt.timedelta(days=limit - 1)
+    assert [day for day in delivered if day >= earliest] == covered_days([Window(earliest, last)])
+
+
+@given(hours, window_sizes, st.integers(min_value=1, max_value=400))
+def test_hourly_history_requests_walk_back_that_many_days_of_hours(
+    last: dt.datetime, size: int, max_days: int
+) -> None:
+    windows = history_requests(last, size, max_days)
+    assert windows[0].last == last + ONE_HOUR
+    assert windows[-1].first == last - (max_days * 24 - 1) * ONE_HOUR
+    assert sum(w.length for w in windows) == max_days * 24 + 1
+
+
+@given(ranges(), window_sizes)
+def test_without_the_future_day_the_last_request_ends_on_the_last_day_to_sync(
+    bounds: tuple[dt.date, dt.date], size: int
+) -> None:
+    first, last = bounds
+    keep = Window(first, last)
+    *earlier, final = plan_requests(first, last, size)
+    assert all(without_future_day(w, keep) == w for w in earlier)
+    shorter = without_future_day(final, keep)
+    if final.first > last:
+        assert shorter is None
+    else:
+        assert shorter == Window(final.first, last)
 
 
 @given(st.one_of(st.none(), days), st.one_of(st.none(), days), st.integers(0, 60))
@@ -159,11 +253,6 @@ def test_window_rejects_reversed_bounds() -> None:
 
 # -- hours --------------------------------------------------------------------------------
 
-UTC = dt.timezone.utc
-hours = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1)).map(
-    lambda moment: moment.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
-)
-
 
 @given(hours, st.integers(min_value=0, max_value=3000), window_sizes)
 def test_an_hourly_plan_tiles_the_hours_exactly_with_the_fewest_requests(
@@ -177,16 +266,6 @@ def test_an_hourly_plan_tiles_the_hours_exactly_with_the_fewest_requests(
     assert all(w.length == size for w in windows[1:])
     assert all(w.hourly for w in windows)
     assert windows[-1].last == last
-
-
-@given(hours, window_sizes, st.integers(min_value=1, max_value=400))
-def test_hourly_history_windows_walk_back_that_many_days_of_hours(
-    last: dt.datetime, size: int, max_days: int
-) -> None:
-    windows = history_windows(last, size, max_days)
-    assert windows[0].last == last
-    assert windows[-1].first == last - (max_days * 24 - 1) * ONE_HOUR
-    assert sum(w.length for w in windows) == max_days * 24
 
 
 @pytest.mark.parametrize(
