@@ -32,8 +32,13 @@ $(MELTANO_VENV)/.installed: requirements-meltano.txt
 demo: $(VENV)/.installed $(MELTANO_VENV)/.installed
 	$(BIN)/python -m scripts.demo --meltano $(MELTANO_VENV)/bin/meltano
 
+# Two workers, one per core: most tests wait on a tap subprocess or a server. A file's
+# tests run on one worker (--dist loadfile): the pipeline tests share one Meltano
+# project and one PostgreSQL server, so they must not run two at a time.
+PYTEST_WORKERS ?= 2
 test: $(VENV)/.installed $(MELTANO_VENV)/.installed lint
-	MELTANO_BIN=$(abspath $(MELTANO_VENV)/bin/meltano) $(BIN)/python -m pytest
+	MELTANO_BIN=$(abspath $(MELTANO_VENV)/bin/meltano) $(BIN)/python -m pytest \
+		-n $(PYTEST_WORKERS) --dist loadfile
 
 unit: $(VENV)/.installed
 	$(BIN)/python -m pytest -m unit tests/unit

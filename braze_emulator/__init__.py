@@ -16,9 +16,11 @@ from braze_emulator.server import (
     LoggedRequest,
     value_for,
 )
+from braze_emulator.shapes import ANSWER_SHAPES
 
 __all__ = [
     "ALL_PERMISSIONS",
+    "ANSWER_SHAPES",
     "BY_PATH",
     "BY_STREAM",
     "CHANNELS",

@@ -33,6 +33,7 @@ from braze_emulator.dimensions import DEFAULT_PAGE_SIZES, Segment
 from braze_emulator.messaging import Campaign, Canvas, many_campaigns, many_canvases
 from braze_emulator.pools import DEFAULT_POOLS
 from braze_emulator.server import ALL_PERMISSIONS, BrazeEmulator
+from braze_emulator.shapes import ANSWER_SHAPES
 
 
 def _app(text: str) -> tuple[str, dt.date]:
@@ -218,6 +219,12 @@ def main(argv: list[str] | None = None) -> None:
         help="answer 400 to an ending_at in a day (hour) that has not begun",
     )
     parser.add_argument(
+        "--answer-shapes",
+        choices=ANSWER_SHAPES,
+        default="documented",
+        help="answers as Braze documents them, or as real answers were where they differ",
+    )
+    parser.add_argument(
         "--campaign",
         action="append",
         type=_messaged,
@@ -308,6 +315,7 @@ def main(argv: list[str] | None = None) -> None:
             canvases=canvases,
             ending_at_reading=args.ending_at_reading,
             refuse_future_ending_at=args.refuse_future_ending_at,
+            answer_shapes=args.answer_shapes,
         ).start()
     except ValueError as error:  # e.g. a --deleted value that is nothing
         parser.error(str(error))

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from braze_emulator import shapes
 from braze_emulator.clock import (
     HOUR,
     last_day_answered,
@@ -425,7 +426,12 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if auth != f"Bearer {self.braze.api_key}":
             self._log(request, 401)
-            self._json(401, {"message": "Invalid API key"}, headers)
+            if self.braze.captured:
+                sent = auth.removeprefix("Bearer ")
+                empty = shapes.empty_rate_limit_headers(headers)
+                self._json(401, shapes.unauthorized(sent), empty)
+            else:
+                self._json(401, {"message": "Invalid API key"}, headers)
             return False
         if request.endpoint.permission not in self.braze.permissions:
             self._log(request, 403)
@@ -440,6 +446,12 @@ class Handler(BaseHTTPRequestHandler):
     def _refusal(self, request: ParsedRequest) -> tuple[int, dict[str, Any]] | None:
         """A 4xx for a request Braze would not answer with data, or None."""
         if request.problem is not None:
+            if self.braze.captured:
+                parameter = request.problem.split()[0]
+                if parameter not in request.params:
+                    return 400, shapes.error_body(request.problem)
+                value = request.params[parameter]
+                return 400, shapes.error_body(request.problem, parameter, value)
             return 400, {"message": request.problem, "errors": [request.problem]}
         endpoint = request.endpoint
         if endpoint.is_list:
@@ -468,12 +480,15 @@ class Handler(BaseHTTPRequestHandler):
                 descending=request.descending,
                 edited_after=request.edited_after,
             )
+            if self.braze.captured:
+                objects = [shapes.zulu(item, "last_edited") for item in objects]
             return {"message": "success", endpoint.key: objects}
         if endpoint.is_list:
             items = self.braze.dimensions.page(
                 endpoint.key, request.page, descending=request.descending
             )
-            return {"message": "success", endpoint.key: items}
+            body = {"message": "success", endpoint.key: items}
+            return shapes.message_last(body) if self.braze.captured else body
         if endpoint.is_messaging:
             return self._messaging_payload(request)
         assert request.series is not None

@@ -36,7 +36,9 @@ as `ending_at_reading` says (`clock.READINGS`: "through", the default, ends the 
 the day or hour that holds it, an instant exactly at midnight or on the hour counting for
 the one before; "before" ends it with the day or hour before the one that holds it; for
 day, hour and Canvas windows alike), refused (400) in a day or hour that has not begun
-with `refuse_future_ending_at`,
+with `refuse_future_ending_at`; with `answer_shapes="captured"` answers take the shapes
+real ones had where they differ from the docs (shapes.py: error bodies, a 401 echoing the
+key, `message` after a list, `Z` timestamps, a campaign's and a Canvas' extra fields);
 `app_id` (none: the workspace; 400 on `/segments/data_series`), `unit` (`day` or `hour`) on
 sessions, events and purchases only. `event` (required), `product` (absent: every product
 together) and `segment_id` (required) name a dimension; an unknown or deleted one is
@@ -88,6 +90,7 @@ from collections.abc import Collection
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from braze_emulator import shapes
 from braze_emulator.clock import (
     HOUR,
     HOURLY_TIME_FORMATS,
@@ -123,6 +126,7 @@ from braze_emulator.messaging import (
     canvas_rows,
 )
 from braze_emulator.pools import DEFAULT_POOLS, Quota, RateCounter, check_pools
+from braze_emulator.shapes import ANSWER_SHAPES
 from braze_emulator.values import SHAPES, Number, daily_value, hourly_value, value_for
 
 __all__ = [
@@ -184,6 +188,7 @@ class BrazeEmulator:
         canvases: dict[str, Canvas] | None = None,
         ending_at_reading: str = "through",
         refuse_future_ending_at: bool = False,
+        answer_shapes: str = "documented",
     ) -> None:
         self.api_key = api_key
         self.apps = dict(apps or {})
@@ -223,6 +228,10 @@ class BrazeEmulator:
             raise ValueError(msg)
         self.ending_at_reading = ending_at_reading
         self.refuse_future_ending_at = refuse_future_ending_at
+        if answer_shapes not in ANSWER_SHAPES:
+            msg = f"answer_shapes must be one of {ANSWER_SHAPES}"
+            raise ValueError(msg)
+        self.answer_shapes = answer_shapes
         messaging_ids = set(campaigns or {}) | set(canvases or {})
         self.dimensions = Dimensions(
             events=events or {},
@@ -562,9 +571,15 @@ class BrazeEmulator:
         self, campaign_id: str, first: dt.date, last: dt.date
     ) -> list[dict[str, Any]]:
         """What `/campaigns/data_series` answers for [first, last] (refusals not applied)."""
-        return campaign_rows(
+        rows = campaign_rows(
             campaign_id, self.campaigns[campaign_id], first, last, self.zone, self.today()
         )
+        return [shapes.campaign_row(row) for row in rows] if self.captured else rows
+
+    @property
+    def captured(self) -> bool:
+        """Whether answers take the shapes real ones had (shapes.py), not the docs'."""
+        return self.answer_shapes == "captured"
 
     def canvas_stats_rows(
         self,
@@ -576,7 +591,7 @@ class BrazeEmulator:
         include_step_breakdown: bool = False,
     ) -> list[dict[str, Any]]:
         """The `stats` of `/canvas/data_series` for [first, last] (refusals not applied)."""
-        return canvas_rows(
+        rows = canvas_rows(
             canvas_id,
             self.canvases[canvas_id],
             first,
@@ -586,6 +601,7 @@ class BrazeEmulator:
             variants=include_variant_breakdown,
             steps=include_step_breakdown,
         )
+        return [shapes.canvas_row(row) for row in rows] if self.captured else rows
 
     def expected_campaign_stats(
         self, campaign_id: str, first: dt.date, last: dt.date

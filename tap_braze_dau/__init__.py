@@ -1,4 +1,5 @@
-"""tap-braze-dau: Braze's analytics data series (DAU, MAU, new users, uninstalls, sessions).
+"""tap-braze-dau: Braze's analytics for any Singer target: the KPIs (DAU, MAU, new users,
+uninstalls), sessions, custom events, purchases, segments, campaigns and Canvases.
 
 Where things are: `streams.py` declares every stream; `braze/` talks HTTP to Braze,
 `plan/` decides what to request and when to write STATE, `singer/` is the Singer side,

@@ -22,7 +22,14 @@ from typing_extensions import override
 
 from tap_braze_dau.braze.client import BrazeClient
 from tap_braze_dau.braze.rate_limits import RateLimitPools
-from tap_braze_dau.declarations import APP, Dimension, SeriesKey, StreamDeclaration
+from tap_braze_dau.declarations import (
+    APP,
+    DetailsDeclaration,
+    Dimension,
+    ListDeclaration,
+    SeriesKey,
+    StreamDeclaration,
+)
 from tap_braze_dau.errors import BrazeFatalError
 from tap_braze_dau.plan.activity import ActiveDays
 from tap_braze_dau.plan.bookmarks import bookmarks_of, completions_of
@@ -226,6 +233,14 @@ class TapBrazeDau(SdkTap):
             for key in stream.series()
         ]
 
+    def selected_full_table(self) -> list[ListDeclaration | DetailsDeclaration]:
+        """The list and details streams a sync would sync, in the SDK's order."""
+        return [
+            stream.declaration
+            for stream in self.streams.values()
+            if isinstance(stream, ListStream) and stream.selected
+        ]
+
     @staticmethod
     def now() -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc)
@@ -291,7 +306,13 @@ class TapBrazeDau(SdkTap):
                 parse_env_config=bool(config and config.parse_env),
                 validate_config=True,
             )
-            passed = check_connection(tap.sync_order(), tap.settings, tap.now(), tap.logger)
+            passed = check_connection(
+                tap.sync_order(),
+                tap.settings,
+                tap.now(),
+                tap.logger,
+                full_table=tap.selected_full_table(),
+            )
         except ConfigValidationError as exc:
             for error in exc.errors:
                 cls.logger.error(error)

@@ -206,7 +206,7 @@ def series_request(
             params[dimension.param] = sent
         named.append(sent or ("workspace" if dimension.column == "app_id" else "all"))
     description = f"{stream.endpoint.path} ({', '.join(named)}, {window})"
-    return Request(stream.name, stream.endpoint, params, description)
+    return Request(stream.name, stream.endpoint, params, description, key.context)
 
 
 def fetch_window(

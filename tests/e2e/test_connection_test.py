@@ -127,3 +127,39 @@ def test_stats_of_campaigns_are_checked_with_the_details_they_are_planned_from(
         errors
     )
     assert run.records == []
+
+
+def test_a_catalog_of_lists_and_details_alone_is_tested_too(tmp_path: Path) -> None:
+    """Only list and details streams selected: each list's first page, and the first
+    item's details, are asked; a missing details permission is named."""
+    sent = dt.datetime(2024, 12, 1, 9, tzinfo=dt.timezone.utc)
+    campaigns = {"c-1": Campaign("Sale", first_sent=sent, last_sent=sent)}
+    selected = ["events", "segments", "campaign_details"]
+    with BrazeEmulator(api_key=API_KEY, today=dt.date(2024, 12, 31), campaigns=campaigns) as braze:
+        run = run_tap(
+            base_config(braze), tmp_path, catalog=catalog_selecting(selected), extra_args=["--test"]
+        )
+        assert run.returncode == 0, run.stderr
+        assert error_lines(run.stderr) == []
+        for name in selected:
+            assert f"stream '{name}'" in run.stderr
+        assert "Connection test passed" in run.stderr
+        assert sorted(r.stream or "" for r in braze.data_requests()) == [
+            "campaign_details",
+            "campaigns",
+            "events",
+            "segments",
+        ]
+        assert run.records == []
+    with BrazeEmulator(
+        api_key=API_KEY,
+        today=dt.date(2024, 12, 31),
+        campaigns=campaigns,
+        permissions={"events.list", "segments.list", "campaigns.list"},
+    ) as braze:
+        run = run_tap(
+            base_config(braze), tmp_path, catalog=catalog_selecting(selected), extra_args=["--test"]
+        )
+    assert run.returncode == 1
+    assert "Connection test failed for: campaign_details" in run.stderr
+    assert "campaigns.details" in "\n".join(error_lines(run.stderr))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from braze_emulator import BrazeEmulator, Fault
+from braze_emulator import ANSWER_SHAPES, WORKSPACE, BrazeEmulator, Fault
 from tap_braze_dau import __version__
 from tests.helpers import API_KEY, base_config, run_tap
 
@@ -43,9 +45,13 @@ def test_user_agent_setting(emulator: BrazeEmulator, tmp_path: Path) -> None:
     assert emulator.dau_requests()[0].user_agent == "acme-etl/2.0"
 
 
+@pytest.mark.parametrize("shapes", ANSWER_SHAPES)
 def test_401_fails_at_once_and_says_the_key_must_match_the_instance(
-    emulator: BrazeEmulator, tmp_path: Path
+    emulator: BrazeEmulator, tmp_path: Path, shapes: str
 ) -> None:
+    """A real 401 echoes the key as sent, with empty X-RateLimit-* headers (shapes.py):
+    the key reaches no output either way."""
+    emulator.answer_shapes = shapes
     wrong_key = "sk-wrong-1234567890-SECRET"
     run = run_tap(small_config(emulator, api_key=wrong_key), tmp_path)
     assert run.returncode != 0
@@ -55,6 +61,8 @@ def test_401_fails_at_once_and_says_the_key_must_match_the_instance(
     assert len(emulator.dau_requests()) == 1
     assert wrong_key not in run.stdout + run.stderr
     assert run.records == []
+    if shapes == "captured":
+        assert "Invalid API key: <redacted>" in run.stderr
 
 
 def test_403_fails_at_once_naming_the_permission(tmp_path: Path) -> None:
@@ -108,3 +116,32 @@ def test_client_errors_are_never_retried(
     assert run.returncode != 0
     assert f"HTTP {status}" in run.stderr
     assert len(emulator.dau_requests()) == 1
+
+
+def test_every_request_logs_the_sdks_request_duration_metric(
+    emulator: BrazeEmulator, tmp_path: Path
+) -> None:
+    """As taps built on the SDK's RESTStream do: one `http_request_duration` METRIC line
+    per request, tagged with the stream, the endpoint's path and the HTTP status (and the
+    series), never the key or the request's query."""
+    emulator.add_fault(Fault("status", status=503, count=1))
+    config = small_config(emulator, app_ids=["ios"], include_workspace_total=True, window_days=10)
+    run = run_tap(config, tmp_path)
+    assert run.returncode == 0, run.stderr
+    timings = [
+        json.loads(line.split("METRIC: ", 1)[1])
+        for line in run.stderr.splitlines()
+        if "METRIC: " in line and '"http_request_duration"' in line
+    ]
+    assert len(timings) == len(emulator.dau_requests()) == 4 + 4 + 1
+    assert {tuple(t["tags"]) for t in timings} == {
+        ("stream", "endpoint", "http_status_code", "status", "context")
+    }
+    assert all(t["type"] == "timer" and t["value"] >= 0 for t in timings)
+    assert all(t["tags"]["endpoint"] == "/kpi/dau/data_series" for t in timings)
+    assert Counter((t["tags"]["http_status_code"], t["tags"]["status"]) for t in timings) == {
+        (200, "succeeded"): 8,
+        (503, "failed"): 1,
+    }
+    assert {t["tags"]["context"]["app_id"] for t in timings} == {"ios", WORKSPACE}
+    assert not any("ending_at" in json.dumps(t) or "?" in json.dumps(t) for t in timings)

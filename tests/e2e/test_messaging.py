@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from braze_emulator import BrazeEmulator, Fault
+from braze_emulator import ANSWER_SHAPES, BrazeEmulator, Fault, Segment
 from braze_emulator.endpoints import ALL_PERMISSIONS
 from braze_emulator.handler import LoggedRequest
 from braze_emulator.messaging import Campaign, Canvas, many_campaigns
@@ -425,3 +425,36 @@ def test_a_malformed_detail_fails_the_run_naming_it_without_quoting_the_key(
     assert "c-api" in run.stderr
     assert API_KEY not in run.stderr  # (run_tap checks every output; the point of this test)
     assert_states_claim_only_emitted(run)
+
+
+@pytest.mark.parametrize("shapes", ANSWER_SHAPES)
+def test_the_shapes_real_braze_sends_are_kept_and_fail_nothing(tmp_path: Path, shapes: str) -> None:
+    """Real answers differ from the docs (braze_emulator/shapes.py): `"sms": []`, email
+    entries without `variation_name` and with `machine_open`, a control group with
+    `enrolled`, `revenue` a float, a Canvas' `conversions1..3` in `total_stats`, `Z`
+    timestamps in the lists, `message` after the segments. Each record keeps what Braze
+    sent, exactly."""
+    segments = {"seg-1": Segment("Active", dt.date(2024, 1, 1))}
+    with emulator(answer_shapes=shapes, segments=segments) as braze:
+        run = sync(braze, tmp_path, [*MESSAGING, "segments"])
+        campaigns = stats_by_day(run, "campaign_stats", "campaign_id")
+        for campaign_id in ("c-spring", "c-archived", "c-api"):
+            assert campaigns[campaign_id] == expected_campaign(braze, campaign_id, START)
+        canvases = stats_by_day(run, "canvas_stats", "canvas_id")
+        assert canvases["v-onboarding"] == expected_canvas(braze, "v-onboarding", START)
+        listed = {r["campaign_id"]: r["last_edited"] for r in run.records_of("campaigns")}
+        assert [r["segment_id"] for r in run.records_of("segments")] == ["seg-1"]
+    if shapes == "documented":
+        return
+    day = campaigns["c-spring"]["2024-03-05"]
+    assert day["messages"]["sms"] != []  # the campaign sends sms...
+    assert campaigns["c-api"]["2024-05-02"]["messages"]["sms"] == []  # ...this one does not
+    email = day["messages"]["email"]
+    variations = [entry for entry in email if "enrolled" not in entry]
+    assert all("variation_name" not in e and "machine_open" in e for e in variations)
+    (control,) = [entry for entry in email if "enrolled" in entry]
+    assert "sent" not in control
+    assert isinstance(campaigns["c-archived"]["2024-01-20"]["revenue"], float)
+    assert "conversions3" in canvases["v-onboarding"]["2024-02-02"]
+    assert any(value.endswith("Z") for value in listed.values())
+    assert any(value.endswith("+00:00") for value in listed.values())

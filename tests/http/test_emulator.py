@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from braze_emulator import BrazeEmulator, Canvas, value_for
+from braze_emulator import BrazeEmulator, Campaign, Canvas, Segment, value_for
 from tests.helpers import ROOT
 
 KEY = "emulator-test-key"
@@ -270,3 +270,37 @@ def test_hourly_sessions_come_as_timestamps_and_length_counts_hours(braze: Any) 
 def test_unit_is_only_a_sessions_parameter(braze: Any) -> None:
     assert get(f"{braze.url}/kpi/dau/data_series?length=1&unit=day")[0] == 400
     assert get(f"{braze.url}/sessions/data_series?length=1&unit=week")[0] == 400
+
+
+def test_captured_shapes_where_real_answers_differ_from_the_docs() -> None:
+    with BrazeEmulator(
+        api_key=KEY,
+        apps={"ios": dt.date(2024, 1, 1)},
+        today=dt.date(2024, 12, 31),
+        answer_shapes="captured",
+        segments={"s1": Segment("One", dt.date(2024, 1, 1))},
+        campaigns={
+            f"c{n}": Campaign(f"C{n}", first_sent=dt.datetime(2024, 3, 1)) for n in range(6)
+        },
+    ) as braze:
+        status, headers, body = get(f"{braze.url}/kpi/dau/data_series?length=1", key="sk-as-sent")
+        assert (status, body) == (401, {"message": "Invalid API key: sk-as-sent"})
+        limits = {k: v for k, v in headers.items() if k.lower().startswith("x-ratelimit")}
+        assert len(limits) == 3
+        assert set(limits.values()) == {""}
+        status, _headers, body = get(f"{braze.url}/kpi/dau/data_series?length=101")
+        assert status == 400
+        (error,) = body["errors"]
+        assert error["parameters"] == ["length"]
+        assert error["parameter_values"] == ["101"]
+        raw = urllib.request.urlopen(
+            urllib.request.Request(
+                f"{braze.url}/segments/list", headers={"Authorization": f"Bearer {KEY}"}
+            ),
+            timeout=10,
+        ).read()
+        assert list(json.loads(raw)) == ["segments", "message"]
+        _status, _headers, body = get(f"{braze.url}/campaigns/list")
+        edited = [item["last_edited"] for item in body["campaigns"]]
+        assert any(t.endswith("Z") for t in edited)
+        assert any(t.endswith("+00:00") for t in edited)

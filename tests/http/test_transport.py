@@ -6,6 +6,8 @@ would not let it.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import socket
 import threading
 import time
@@ -14,8 +16,11 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
+from braze_emulator import BrazeEmulator, Fault
 from tap_braze_dau.braze import transport
+from tap_braze_dau.braze.client import BrazeClient, ClientOptions, Request
 from tap_braze_dau.errors import TransientError
+from tap_braze_dau.streams import DAU
 
 BODY = b'{"message": "success", "data": []}'
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(
@@ -152,3 +157,28 @@ def test_a_streamed_body_is_bounded_by_the_max_bytes_it_is_given(
     else:
         answer = transport.get(requests.Session(), url, {"length": 1}, timeout=5, max_bytes=1000)
         assert answer.body == body
+
+
+def test_a_request_abandoned_at_the_timeout_keeps_its_session_to_itself() -> None:
+    """`requests.Session` is not thread-safe, and an abandoned read may still be using
+    its session: the retry that follows gets a new one; a request that was answered
+    leaves the session to the next (its connections are reused)."""
+    key = "sk-transport-test-key-000000"
+    with BrazeEmulator(api_key=key, apps={"ios": dt.date(2024, 1, 1)}) as braze:
+        braze.add_fault(Fault("stall", seconds=1.5, count=1))
+        options = ClientOptions(
+            api_key=key,
+            api_url=braze.url,
+            request_timeout=0.5,
+            max_retries=2,
+            retry_wait_seconds=0.01,
+        )
+        client = BrazeClient(options, logger=logging.getLogger("tests"))
+        request = Request("dau", DAU.endpoint, {"length": 2}, "/kpi/dau/data_series (test)")
+        abandoned = client.session()
+        assert client.fetch(request)
+        assert [r.fault for r in braze.requests] == ["stall", None]
+        retried = client.session()
+        assert retried is not abandoned
+        assert client.fetch(request)
+        assert client.session() is retried

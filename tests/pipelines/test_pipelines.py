@@ -237,7 +237,8 @@ def test_postgres_full_then_incremental_updates_in_place(
     assert as_mapping(rows) == expected(braze)  # updated in place, nothing duplicated
     assert all(as_mapping(rows)[(s, LAST.isoformat())] == 11 for s in SERIES)
     # nothing older than the bookmark minus the 3 look-back days was requested again
-    lookback = day_range(LAST - dt.timedelta(days=3), LAST)
+    # (and the day after the last, see plan/windows.py)
+    lookback = day_range(LAST - dt.timedelta(days=3), LAST + dt.timedelta(days=1))
     assert requested_days(braze) == dict.fromkeys(SERIES, lookback)
     primary_key = postgres.query(
         f"SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
@@ -254,17 +255,17 @@ def test_postgres_interrupted_run_leaves_whole_windows_and_resumes_without_gap(
     pipeline = postgres_pipeline(
         installed, tmp_path, braze, postgres, schema, TAP_BRAZE_DAU_MAX_RETRIES="1"
     )
-    # android's third window (2024-06-15..2024-09-22) fails for good: Braze answers 500
+    # android's third window (2024-06-16..2024-09-23) fails for good: Braze answers 500
     braze.add_fault(Fault("status", status=500, count=-1, app_id="android", covers="2024-08-01"))
     failed = pipeline.run("target-postgres", succeed=False)
     assert failed.returncode != 0
     loaded = as_mapping(table_rows(postgres, schema))
     windows = {"ios": 4, "android": 2}  # windows delivered before the failure
-    plan = {  # the 4 windows of 2024 (366 days = 66 + 3 x 100), planned back from 12-31
-        1: (dt.date(2024, 1, 1), dt.date(2024, 3, 6)),
-        2: (dt.date(2024, 3, 7), dt.date(2024, 6, 14)),
-        3: (dt.date(2024, 6, 15), dt.date(2024, 9, 22)),
-        4: (dt.date(2024, 9, 23), dt.date(2024, 12, 31)),
+    plan = {  # the 4 windows of 2024 and the day after (367 days = 67 + 3 x 100)
+        1: (dt.date(2024, 1, 1), dt.date(2024, 3, 7)),
+        2: (dt.date(2024, 3, 8), dt.date(2024, 6, 15)),
+        3: (dt.date(2024, 6, 16), dt.date(2024, 9, 23)),
+        4: (dt.date(2024, 9, 24), LAST),
     }
     for series in SERIES:
         got = {day: dau for (s, day), dau in loaded.items() if s == series}

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tap_braze_dau.braze.answers import Asked
+from tap_braze_dau.braze.rate_limits import quota_of
 from tap_braze_dau.braze.transport import MAX_BODY_BYTES, Answer, BodyDecoder, decode_body
 from tap_braze_dau.errors import BrazeFatalError, RateLimitedError, TransientError
 from tap_braze_dau.plan.rows import CheckedRows, rows_of
@@ -252,3 +253,52 @@ def test_a_403_names_the_streams_permission() -> None:
         handle(403, {}, b'{"message": "no"}')
     assert "kpi.mau.data_series" in str(raised.value)
     assert "'mau'" in str(raised.value)
+
+
+# -- the shapes real answers had (braze_emulator/shapes.py) ----------------------------------
+
+REAL_ERROR_BODIES = [
+    # usually only a message
+    ({"message": "canvas_id must be a string of the Canvas api identifier"}, "canvas_id must"),
+    # errors holding objects, not strings
+    (
+        {
+            "message": "Invalid length",
+            "errors": [
+                {
+                    "id": "invalid_length",
+                    "message": "length must be between 1 and 100",
+                    "parameters": ["length"],
+                    "parameter_values": ["101"],
+                }
+            ],
+        },
+        "Invalid length",
+    ),
+    ({"message": "Bad", "errors": ["plain string"]}, "plain string"),
+]
+
+
+@pytest.mark.parametrize(("body", "says"), REAL_ERROR_BODIES)
+def test_error_bodies_of_every_shape_are_quoted(body: dict[str, Any], says: str) -> None:
+    with pytest.raises(BrazeFatalError, match="HTTP 400") as error:
+        handle(400, {}, json.dumps(body).encode())
+    assert says in str(error.value)
+    assert "Traceback" not in str(error.value)
+
+
+def test_a_401_echoing_the_key_with_empty_rate_limit_headers_never_shows_the_key() -> None:
+    headers = {"X-Ratelimit-Limit": "", "X-Ratelimit-Remaining": "", "X-Ratelimit-Reset": ""}
+    body = json.dumps({"message": f"Invalid API key: {SECRET}"}).encode()
+    with pytest.raises(BrazeFatalError, match="HTTP 401") as error:
+        handle(401, headers, body)
+    assert SECRET not in str(error.value)
+    assert "Invalid API key: <redacted>" in str(error.value)
+    assert quota_of(headers, NOW) is None  # nothing to pace on, and no crash
+
+
+def test_a_429_with_empty_rate_limit_headers_waits_the_fallback() -> None:
+    headers = {"x-ratelimit-reset": ""}
+    with pytest.raises(RateLimitedError) as error:
+        handle(429, headers, b'{"message": "Rate limit exceeded"}')
+    assert error.value.resume_at == NOW + 1.0
