@@ -36,7 +36,13 @@ demo: $(VENV)/.installed $(MELTANO_VENV)/.installed
 # tests run on one worker (--dist loadfile): the pipeline tests share one Meltano
 # project and one PostgreSQL server, so they must not run two at a time.
 PYTEST_WORKERS ?= 2
-test: $(VENV)/.installed $(MELTANO_VENV)/.installed lint
+# Azurite, the Azure Blob Storage emulator the Currents tests read az:// from (npm).
+AZURITE := tests/azurite/node_modules/.bin/azurite-blob
+$(AZURITE): tests/azurite/package.json tests/azurite/package-lock.json
+	npm ci --prefix tests/azurite --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.installed $(MELTANO_VENV)/.installed $(AZURITE) lint
 	MELTANO_BIN=$(abspath $(MELTANO_VENV)/bin/meltano) $(BIN)/python -m pytest \
 		-n $(PYTEST_WORKERS) --dist loadfile
 
@@ -64,4 +70,4 @@ dist: $(VENV)/.installed
 	$(BIN)/python -m scripts.check_dist
 
 clean:
-	rm -rf $(VENV) $(MELTANO_VENV) .meltano output .demo .bench dist build
+	rm -rf $(VENV) $(MELTANO_VENV) .meltano output .demo .bench dist build tests/azurite/node_modules

@@ -3,7 +3,9 @@
 Runs twice: a full sync (no start_date: the tap discovers each series' history), then,
 after the emulator revises today's partial count, an incremental run that re-reads only
 the look-back days. Besides dau, which the project syncs by default, it opts in to two
-more streams (mau and new_users) the way a user would, through Meltano's `select` extra.
+more streams (mau and new_users) the way a user would, through Meltano's `select` extra,
+and to two Currents event types, read from a folder where the emulator's generator
+writes a few hours of Braze-shaped Avro files (an hour more before the second run).
 Prints where the data went, what arrived, each series' last 90 days as a one-line chart,
 and the state Meltano kept. Nothing leaves 127.0.0.1.
 """
@@ -23,11 +25,18 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from braze_emulator.currents import currents_tree, write_folder
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "output" / "demo"
 API_KEY = "demo-key-not-a-real-secret"
 APPS = {"ios": "2023-02-14", "android": "2024-05-01"}
 STREAMS = ("dau", "mau", "new_users")  # dau by default; the two others opted in
+#: Currents event types written into the demo's folder, and their streams (opted in too)
+CURRENTS = {
+    "users.messages.email.Send": "currents_messages_email_send",
+    "users.behaviors.CustomEvent": "currents_behaviors_custom_event",
+}
 STATE_ID = "dev:tap-braze-dau-to-target-jsonl"
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -117,6 +126,32 @@ def summarize(output: Path, seen: dict[str, int], *, charts: bool) -> None:
             print(line)
 
 
+def write_currents(folder: Path, first_hour: dt.datetime, hours: int, seed: int) -> int:
+    """`hours` hours of Currents files from `first_hour` on; the events written."""
+    tree = currents_tree(
+        hours=[first_hour + dt.timedelta(hours=n) for n in range(hours)],
+        event_types=list(CURRENTS),
+        files_per_hour=2,
+        events_per_file=50,
+        seed=seed,
+    )
+    write_folder(tree.files, folder)
+    return sum(len(ids) for ids in tree.events.values())
+
+
+def summarize_currents(output: Path, seen: dict[str, int]) -> None:
+    """Rows each Currents stream's file got in the last run, and its distinct events."""
+    for stream in CURRENTS.values():
+        path = output / f"{stream}.jsonl"
+        records = read_records(path, seen.get(stream, 0)) if path.exists() else []
+        seen[stream] = seen.get(stream, 0) + len(records)
+        ids = {record["id"] for record in read_records(path, 0)} if path.exists() else set()
+        print(
+            f"  {path.relative_to(ROOT)}: {len(records)} rows this run, "
+            f"{len(ids)} distinct events in all (one per id, keyed on id)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--meltano", default="meltano", help="the meltano executable")
@@ -125,14 +160,21 @@ def main() -> None:
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     DEMO_DIR.mkdir(parents=True)
     output = DEMO_DIR / "jsonl"
+    currents = DEMO_DIR / "currents"
+    hour = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+    events = write_currents(currents, hour - dt.timedelta(hours=5), 5, seed=1)
     env = {
         **os.environ,
         "MELTANO_DATABASE_URI": f"sqlite:///{DEMO_DIR / 'meltano.db'}",
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "TAP_BRAZE_DAU_API_KEY": API_KEY,
         "TAP_BRAZE_DAU_APP_IDS": json.dumps(list(APPS)),
-        # Opt in to two more streams beside dau, as a user would (README: choosing streams)
-        "TAP_BRAZE_DAU__SELECT": json.dumps([f"{stream}.*" for stream in STREAMS]),
+        # Opt in to two more streams beside dau, as a user would (README: choosing streams),
+        # and to two Currents event types
+        "TAP_BRAZE_DAU__SELECT": json.dumps(
+            [f"{stream}.*" for stream in (*STREAMS, *CURRENTS.values())]
+        ),
+        "TAP_BRAZE_DAU_CURRENTS_URL": str(currents),
         "TARGET_JSONL_DESTINATION_PATH": str(output),
     }
     print("Installing the Meltano plugins (tap-braze-dau, target-jsonl) ...")
@@ -149,15 +191,21 @@ def main() -> None:
         meltano(args.meltano, env, "run", "tap-braze-dau", "target-jsonl")
         requests_1 = len(emulator_call(url, "/_emulator/requests"))  # type: ignore[arg-type]
         summarize(output, seen, charts=True)
-        print(f"  {requests_1} requests; the charts are each series' last 90 days\n")
+        print(f"  {requests_1} requests; the charts are each series' last 90 days")
+        summarize_currents(output, seen)
+        print(f"  ({events} events in 5 hours of Currents files under {currents})\n")
 
         today = dt.datetime.now(dt.timezone.utc).date().isoformat()
         revision = {"stream": "dau", "app_id": "ios", "day": today, "value": 4242}
         emulator_call(url, "/_emulator/revise", revision)
         print(f"Braze revises today's partial dau of ios ({today}) to 4242.")
+        more = write_currents(currents, hour, 1, seed=2)
+        print(f"Braze delivers another hour of Currents files ({more} events).")
         print("Run 2: the same command; Meltano hands the tap its last STATE")
         meltano(args.meltano, env, "run", "tap-braze-dau", "target-jsonl")
         summarize(output, seen, charts=False)
+        summarize_currents(output, seen)
+        print("  (only the new hour's files were read: the state remembers every file read)")
         requests_2 = len(emulator_call(url, "/_emulator/requests")) - requests_1  # type: ignore[arg-type]
         print(
             f"  {requests_2} requests: only the bookmarked day and the 3 look-back days "
@@ -167,6 +215,9 @@ def main() -> None:
         bookmarks = json.loads(state)["singer_state"]["bookmarks"]
         print(f"  Meltano's stored state ({STATE_ID}):")
         for stream, stream_state in bookmarks.items():
+            if "newest_hour" in stream_state:
+                print(f"    {stream}: newest hour folder read {stream_state['newest_hour']}")
+                continue
             marks = ", ".join(
                 f"{p['context']['app_id']} {p['replication_key_value']}"
                 for p in stream_state["partitions"]
@@ -177,7 +228,7 @@ def main() -> None:
         emulator.terminate()
         emulator.wait(timeout=10)
 
-    print(f"Data: {output}/{{{','.join(STREAMS)}}}.jsonl")
+    print(f"Data: {output}/{{{','.join((*STREAMS, *CURRENTS.values()))}}}.jsonl")
     print("  (target-jsonl appends; a re-read day appears again with its latest value,")
     print("   so read it keyed on (app_id, time), last line wins)")
     print(

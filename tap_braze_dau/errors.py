@@ -9,7 +9,10 @@ Exception
 │       ├── BrazeRequestError             400, 404, other 4xx: the request is wrong
 │       ├── BrazeDataError                a row of an answer is not valid data
 │       ├── BrazeUnavailableError         transient failures outlasted every retry
-│       └── StateError                    the --state holds a bookmark it cannot read
+│       ├── StateError                    the --state holds a bookmark it cannot read
+│       ├── StorageError                  a bucket or folder refused or failed a listing
+│       │                                 or a read (storage/store.py)
+│       └── CurrentsFileError             a Currents file that cannot be decoded
 │
 │   internal signals: raised and caught inside braze/, never shown as they are
 ├── TransientError                        one attempt failed; retried with backoff
@@ -61,6 +64,25 @@ class BrazeUnavailableError(BrazeFatalError):
 
 class StateError(BrazeFatalError):
     """The state handed to the tap (--state) holds a bookmark it cannot read."""
+
+
+class StorageError(BrazeFatalError):
+    """A bucket (or local folder) refused or failed an operation; the message names the
+    location, the operation and where the credentials came from, never a secret.
+    `refused`: the store said access denied (401, 403)."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
+class CurrentsFileError(BrazeFatalError):
+    """A Currents file that is not a readable Avro file of an event type; `key` names it
+    (relative to `currents_url`)."""
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class TransientError(Exception):

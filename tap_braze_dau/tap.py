@@ -7,8 +7,8 @@ import datetime as dt
 import json
 import signal
 import threading
-from collections.abc import Mapping, Sequence
-from functools import cached_property
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property, partial
 from types import FrameType
 from typing import Any, ClassVar
 
@@ -22,6 +22,9 @@ from typing_extensions import override
 
 from tap_braze_dau.braze.client import BrazeClient
 from tap_braze_dau.braze.rate_limits import RateLimitPools
+from tap_braze_dau.currents.avro_schema import merge_schemas, record_schema
+from tap_braze_dau.currents.layout import stream_name
+from tap_braze_dau.currents.stream import CurrentsOptions, CurrentsSource, CurrentsStream
 from tap_braze_dau.declarations import (
     APP,
     DetailsDeclaration,
@@ -51,7 +54,11 @@ from tap_braze_dau.singer.settings import (
     validate_settings,
 )
 from tap_braze_dau.singer.stream import SeriesStream
+from tap_braze_dau.storage.store import ObjectStorage
 from tap_braze_dau.streams import DETAILS_BY_NAME, FULL_TABLE, LISTS_BY_NAME, STREAMS
+
+#: Every Currents stream's name starts so.
+CURRENTS_PREFIX = "currents_"
 
 
 class TapBrazeDau(SdkTap):
@@ -78,6 +85,10 @@ class TapBrazeDau(SdkTap):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._bookmarks: dict[SeriesKey, dt.date] = {}
         self._completions: dict[SeriesKey, dt.date] = {}
+        # The SDK's --discover builds the tap without its mapper; a sync builds it with
+        # one. Only a discovery reads Currents files' headers (their schemas): a sync
+        # takes them from its catalog.
+        self.discovering = not kwargs.get("setup_mapper", True)
         super().__init__(*args, **kwargs)
         if threading.current_thread() is threading.main_thread():
             # Replaces the SDK's handlers, which exit 0: an orchestrator must not take a
@@ -99,10 +110,16 @@ class TapBrazeDau(SdkTap):
             setting = error.path[0] if error.path else None
             if setting is not None and setting not in self.own_settings:
                 errors.append(f"{setting}: {error.message}")
-        key = config.get("api_key")
+        secrets = [config.get("api_key"), config.get("pii_hash_key")]
+        options = config.get("currents_storage_options")
+        if isinstance(options, Mapping):
+            secrets += [str(value) for value in options.values()]
 
         def scrubbed(message: str) -> str:
-            return redact(message, key) if isinstance(key, str) else message
+            for secret in secrets:
+                if isinstance(secret, str):
+                    message = redact(message, secret)
+            return message
 
         for warning in unknown_settings(config, schema["properties"]):
             self.logger.warning(scrubbed(warning))
@@ -138,8 +155,8 @@ class TapBrazeDau(SdkTap):
     # -- streams -----------------------------------------------------------------------------
 
     @override
-    def discover_streams(self) -> list[SeriesStream | ListStream]:
-        series: list[SeriesStream | ListStream] = [
+    def discover_streams(self) -> list[SeriesStream | ListStream | CurrentsStream]:
+        series: list[SeriesStream | ListStream | CurrentsStream] = [
             SeriesStream(
                 self,
                 declaration,
@@ -158,7 +175,62 @@ class TapBrazeDau(SdkTap):
             )
             for declaration in FULL_TABLE
         ]
-        return series + full_table
+        return series + full_table + self.currents_streams()
+
+    def currents_streams(self) -> list[CurrentsStream]:
+        """One stream per Currents event type: from the catalog in a sync, from the
+        bucket (its event types and their newest schemas) in a discovery; none without
+        `currents_url`, or in a sync without a catalog (none would be selected)."""
+        if not self.config.get("currents_url"):
+            return []
+        catalog = self.input_catalog
+        schemas: dict[str, dict[str, Any]] = {}
+        if catalog is not None:
+            schemas = {
+                name: entry.schema.to_dict()
+                for name, entry in catalog.items()
+                if name.startswith(CURRENTS_PREFIX)
+            }
+        elif self.discovering:
+            for event_type, writer in self.currents.discover().items():
+                name = stream_name(event_type)
+                schema = record_schema(writer)
+                schemas[name] = merge_schemas(schemas[name], schema) if name in schemas else schema
+        return [
+            CurrentsStream(
+                self,
+                name=name,
+                schema=schema,
+                source=self.currents,
+                checkpoints=lambda: self.checkpoints,
+            )
+            for name, schema in sorted(schemas.items())
+        ]
+
+    @cached_property
+    def currents(self) -> CurrentsSource:
+        """The run's view of `currents_url` (its storage opened on first use)."""
+        settings = self.settings
+        location = settings.currents_location
+        assert location is not None
+
+        def storage() -> ObjectStorage:
+            return ObjectStorage(
+                location,
+                settings.currents_storage,
+                setting="currents_url",
+                timeout_seconds=settings.request_timeout,
+                max_retries=settings.max_retries,
+            )
+
+        options = CurrentsOptions(
+            start_date=settings.start_date,
+            lookback_hours=settings.currents_lookback_hours,
+            skip_bad_files=settings.currents_skip_bad_files,
+            parallel=settings.max_parallel_requests,
+            personal_data=settings.personal_data,
+        )
+        return CurrentsSource(storage, options, self.logger)
 
     def full_table_records(self, name: str) -> list[dict[str, Any]]:
         """The records of a list or details stream, read once per run."""
@@ -241,6 +313,16 @@ class TapBrazeDau(SdkTap):
             if isinstance(stream, ListStream) and stream.selected
         ]
 
+    def selected_stores(self) -> dict[str, tuple[str, Callable[[], object]]]:
+        """The selected streams read from a bucket, each with what it needs and a check:
+        a Currents stream lists `currents_url` down to its event type's folders."""
+        checks: dict[str, tuple[str, Callable[[], object]]] = {}
+        for stream in self.streams.values():
+            if isinstance(stream, CurrentsStream) and stream.selected:
+                needs = f"listing and reading {self.settings.currents_location}"
+                checks[stream.name] = (needs, partial(self.currents.folders_of, stream.name))
+        return checks
+
     @staticmethod
     def now() -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc)
@@ -290,6 +372,17 @@ class TapBrazeDau(SdkTap):
 
     @override
     @classmethod
+    def cb_discover(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
+        """`--discover`, ending without a traceback when the bucket of `currents_url`
+        refuses or fails (the message says which, and where the credentials came from)."""
+        try:
+            super().cb_discover(ctx, param, value)
+        except BrazeFatalError as exc:
+            cls.logger.error("Discovery failed: %s", exc)
+            ctx.exit(1)
+
+    @override
+    @classmethod
     def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
         """`--test`: check, before a first sync, that Braze accepts the key for every
         stream a run would sync (those the catalog selects, or `dau` without one), with
@@ -312,6 +405,7 @@ class TapBrazeDau(SdkTap):
                 tap.now(),
                 tap.logger,
                 full_table=tap.selected_full_table(),
+                stores=tap.selected_stores(),
             )
         except ConfigValidationError as exc:
             for error in exc.errors:

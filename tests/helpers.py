@@ -124,6 +124,53 @@ def discovered_catalog() -> dict[str, Any]:
     return catalog
 
 
+#: Runs the tap and writes its peak resident memory (VmHWM: this process image's own,
+#: not the forking parent's, which ru_maxrss would count) to the file named first.
+_MEASURED_TAP = (
+    "import atexit, pathlib, re, runpy, sys\n"
+    "out = pathlib.Path(sys.argv.pop(1))\n"
+    "def peak():\n"
+    "    status = pathlib.Path('/proc/self/status').read_text()\n"
+    "    out.write_text(re.search(r'VmHWM:\\s+(\\d+)', status).group(1))\n"
+    "atexit.register(peak)\n"
+    "runpy.run_module('tap_braze_dau', run_name='__main__')\n"
+)
+
+
+def run_measuring_memory(args: list[str], tmp_path: Path, stdout: Path) -> float:
+    """Run the tap with `args`, its messages to `stdout`; its peak memory in MiB."""
+    peak = tmp_path / f"peak-{os.urandom(4).hex()}"
+    with stdout.open("wb") as out:
+        subprocess.run(
+            [sys.executable, "-c", _MEASURED_TAP, str(peak), *args],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            check=True,
+            timeout=600,
+        )
+    return int(peak.read_text()) / 1024
+
+
+def discovered_with(config: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """The catalog `tap-braze-dau --discover` prints with `config` (Currents streams are
+    found in the bucket its `currents_url` names); fails with the tap's log if it fails."""
+    config_path = tmp_path / f"config-{os.urandom(4).hex()}.json"
+    config_path.write_text(json.dumps(config))
+    proc = subprocess.run(
+        [*TAP, "--config", str(config_path), "--discover"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert API_KEY not in proc.stdout + proc.stderr
+    catalog: dict[str, Any] = json.loads(proc.stdout)
+    return catalog
+
+
 def catalog_selecting(streams: Iterable[str]) -> dict[str, Any]:
     """The discovered catalog with exactly `streams` selected, as Meltano writes it."""
     wanted = set(streams)
@@ -234,6 +281,12 @@ DOCUMENTED_SETTINGS = (
     "rate_limit_reserve",
     "conversion_window_days",
     "stats_lookback_days",
+    "currents_url",
+    "currents_storage_options",
+    "currents_lookback_hours",
+    "currents_skip_bad_files",
+    "pii",
+    "pii_hash_key",
 )
 
 
@@ -295,8 +348,10 @@ __all__ = [
     "catalog_selecting",
     "day_range",
     "discovered_catalog",
+    "discovered_with",
     "parse_messages",
     "partition_list",
+    "run_measuring_memory",
     "run_tap",
     "state_with",
 ]

@@ -12,16 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk import Stream
-
 from tap_braze_dau.declarations import DetailsDeclaration, ListDeclaration
+from tap_braze_dau.singer.sdk_hooks import SdkStream
 
 if TYPE_CHECKING:
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
 
-class ListStream(Stream):
+class ListStream(SdkStream):
     """A Braze list, or a list's details, as a full-table stream keyed on its first
     column. `records(stream_name)` reads them (once per run)."""
 

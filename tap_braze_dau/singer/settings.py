@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -24,17 +24,22 @@ from singer_sdk import typing as th
 
 from tap_braze_dau.braze.client import ClientOptions
 from tap_braze_dau.declarations import WORKSPACE_APP_ID
+from tap_braze_dau.personal_data import PII_MODES, PersonalDataRule, PiiMode
 from tap_braze_dau.plan.jobs import PlanOptions
 from tap_braze_dau.plan.windows import MAX_WINDOW_DAYS, parse_date
+from tap_braze_dau.storage.location import Location, parse_location
+from tap_braze_dau.storage.options import StorageOptions, check_storage_options
 from tap_braze_dau.streams import ALL_PRODUCTS, FULL_TABLE, STREAMS
 
 DEFAULT_API_URL = "https://rest.iad-01.braze.com"
 MAX_PARALLEL_REQUESTS = 16
+#: The shortest pii_hash_key: a short key makes the hashes of short values guessable.
+MIN_HASH_KEY_LENGTH = 16
 
 #: Hosts that may be reached over plain http (the local emulator, a local proxy).
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
-Kind = Literal["string", "integer", "number", "boolean", "date", "string_list"]
+Kind = Literal["string", "integer", "number", "boolean", "date", "string_list", "object"]
 
 
 class SettingsError(ValueError):
@@ -63,15 +68,20 @@ class Setting:
     secret: bool = False
     required: bool = False
     check: Callable[[object], list[str]] | None = None
+    #: Strings only: the values allowed.
+    choices: tuple[str, ...] | None = None
 
     def schema_property(self) -> th.Property[Any]:
         kinds: dict[Kind, th.JSONTypeHelper[Any] | type[th.JSONTypeHelper[Any]]] = {
-            "string": th.StringType,
+            "string": th.StringType(allowed_values=list(self.choices))
+            if self.choices
+            else th.StringType,
             "integer": th.IntegerType(minimum=self.minimum, maximum=self.maximum),
             "number": th.NumberType(exclusive_minimum=self.greater_than),
             "boolean": th.BooleanType,
             "date": th.DateType,
             "string_list": th.ArrayType(th.StringType),
+            "object": th.ObjectType(additional_properties=True),
         }
         return th.Property(
             self.name,
@@ -123,7 +133,12 @@ class Setting:
         if self.kind == "boolean" and not isinstance(value, bool):
             return f"{name}: expected true or false, got {value!r}"
         if self.kind == "string" and not isinstance(value, str):
-            return f"{name}: expected a string, got {value!r}"
+            shown_value = "a value that is not a string" if self.secret else repr(value)
+            return f"{name}: expected a string, got {shown_value}"
+        if self.choices and value not in self.choices:
+            return f"{name}: expected one of {', '.join(self.choices)}, got {value!r}"
+        if self.kind == "object" and not isinstance(value, Mapping):
+            return f"{name}: expected an object of options"
         return None
 
 
@@ -227,6 +242,36 @@ def _check_reserve(value: object) -> list[str]:
         f"rate_limit_reserve: expected a share of each pool's limit from 0 to below 1 "
         f"(0.1: leave 10% to other API clients), got {value!r}"
     ]
+
+
+def _check_currents_url(value: object) -> list[str]:
+    try:
+        parse_location(value, "currents_url")
+    except ValueError as exc:
+        return [str(exc)]
+    return []
+
+
+def _check_storage_options(config: Mapping[str, Any]) -> list[str]:
+    """The options of `currents_storage_options`, for the store `currents_url` names."""
+    try:
+        location = parse_location(config.get("currents_url"), "currents_url")
+    except ValueError:
+        if config.get("currents_storage_options"):
+            return ["currents_storage_options: set currents_url too"]
+        return []  # unset, or named by its own check
+    options = config.get("currents_storage_options")
+    _checked, problems = check_storage_options(options, location, "currents_storage_options")
+    return problems
+
+
+def _check_pii(config: Mapping[str, Any]) -> list[str]:
+    key = config.get("pii_hash_key")
+    if config.get("pii") == "hash" and not (isinstance(key, str) and key):
+        return ["pii_hash_key: required with pii: hash (the secret key of the hashes)"]
+    if isinstance(key, str) and 0 < len(key) < MIN_HASH_KEY_LENGTH:
+        return [f"pii_hash_key: at least {MIN_HASH_KEY_LENGTH} characters (its value is not shown)"]
+    return []
 
 
 def _check_dates_in_order(config: Mapping[str, Any]) -> list[str]:
@@ -461,6 +506,71 @@ SETTINGS: tuple[Setting, ...] = (
         ),
     ),
 )
+SETTINGS += (
+    Setting(
+        "currents_url",
+        "string",
+        check=_check_currents_url,
+        description=(
+            "Where Braze writes Currents: s3://bucket/prefix, gs://bucket/prefix, "
+            "az://container/prefix (the account in currents_storage_options), a local "
+            "folder (file:///path or a path). Unset: no Currents stream."
+        ),
+    ),
+    Setting(
+        "currents_storage_options",
+        "object",
+        secret=True,
+        description=(
+            "Credentials and endpoint of the Currents store, named as obstore names them: "
+            "S3 aws_access_key_id, aws_secret_access_key, aws_session_token, region, "
+            "endpoint_url (plain http only on a loopback host); GCS service_account_json "
+            "or service_account_path; Azure account_name with account_key, sas_token or "
+            "connection_string. Unset keys fall back to the provider's environment chain."
+        ),
+    ),
+    Setting(
+        "currents_lookback_hours",
+        "integer",
+        default=48,
+        minimum=0,
+        description=(
+            "Hours before the newest Currents hour folder read that each run lists "
+            "again: a file Braze delivers into an hour folder up to this much older is "
+            "still read, once."
+        ),
+    ),
+    Setting(
+        "currents_skip_bad_files",
+        "boolean",
+        default=False,
+        description=(
+            "A Currents file that cannot be decoded: false fails the run naming it (after "
+            "everything before it is delivered and claimed); true logs one warning naming "
+            "it, skips it, and goes on."
+        ),
+    ),
+    Setting(
+        "pii",
+        "string",
+        default="keep",
+        choices=PII_MODES,
+        description=(
+            "Personal data (Currents fields Braze marks [PII], the user exports' "
+            "identifiers and addresses): keep, hash (HMAC-SHA-256 with pii_hash_key, "
+            "lower-case hex; emails trimmed and lower-cased first) or drop."
+        ),
+    ),
+    Setting(
+        "pii_hash_key",
+        "string",
+        secret=True,
+        description=(
+            "The secret key of pii: hash (required then, and with pii: drop for the "
+            "streams whose key is personal). Keep it: another key gives other hashes."
+        ),
+    ),
+)
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
@@ -502,6 +612,8 @@ def validate_settings(config: Mapping[str, Any]) -> list[str]:
         if setting.name != "api_key" and value is not None:
             errors.extend(setting.problems(value))
     errors.extend(_check_dates_in_order(config))
+    errors.extend(_check_storage_options(config))
+    errors.extend(_check_pii(config))
     return errors
 
 
@@ -543,6 +655,19 @@ class Settings:
     rate_limit_reserve: float = 0.1
     conversion_window_days: int = 30
     stats_lookback_days: int = 30
+    currents_location: Location | None = None
+    currents_storage: StorageOptions = field(default_factory=StorageOptions)
+    currents_lookback_hours: int = 48
+    currents_skip_bad_files: bool = False
+    personal_data: PersonalDataRule = field(default_factory=PersonalDataRule)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value of the settings: no output may contain one."""
+        found = [self.api_key, *self.currents_storage.secrets]
+        if self.personal_data.key:
+            found.append(self.personal_data.key.decode())
+        return tuple(found)
 
     def named(self, setting: str) -> tuple[str, ...]:
         """The values a dimension's setting names (empty: take them from its list)."""
@@ -615,4 +740,28 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         rate_limit_reserve=float(get("rate_limit_reserve")),
         conversion_window_days=get("conversion_window_days"),
         stats_lookback_days=get("stats_lookback_days"),
+        currents_lookback_hours=get("currents_lookback_hours"),
+        currents_skip_bad_files=get("currents_skip_bad_files"),
+        personal_data=PersonalDataRule(
+            mode=_pii_mode(get("pii")), key=str(config.get("pii_hash_key") or "").encode()
+        ),
+        **_currents(config),
     )
+
+
+def _pii_mode(value: str) -> PiiMode:
+    for mode in PII_MODES:
+        if value == mode:
+            return mode
+    raise SettingsError([f"pii: expected one of {', '.join(PII_MODES)}"])
+
+
+def _currents(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Where Currents are and how to read them, once `validate_settings` passed."""
+    if not config.get("currents_url"):
+        return {}
+    location = parse_location(config["currents_url"], "currents_url")
+    options, _problems = check_storage_options(
+        config.get("currents_storage_options"), location, "currents_storage_options"
+    )
+    return {"currents_location": location, "currents_storage": options}

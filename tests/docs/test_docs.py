@@ -97,7 +97,11 @@ def test_the_plugin_definitions_declare_everything_about_reports(
             assert settings[name]["value"] == schema["default"], name
         else:
             assert "value" not in settings[name], name
-    assert [name for name, s in settings.items() if s.get("sensitive")] == ["api_key"]
+    assert [name for name, s in settings.items() if s.get("sensitive")] == [
+        "api_key",
+        "currents_storage_options",
+        "pii_hash_key",
+    ]
     assert definition["settings_group_validation"] == [["api_key"]]
     assert definition["executable"] == "tap-braze-dau"
     assert definition["namespace"] == "tap_braze_dau"

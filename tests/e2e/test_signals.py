@@ -58,4 +58,8 @@ def test_a_signal_exits_non_zero_with_a_state_that_claims_only_emitted_days(
     for state in states:
         claimed = bookmark(state, "ios")
         assert claimed is None or claimed in emitted
-    assert bookmark(states[-1], "ios") == max(emitted)
+    # The last STATE claims the last day emitted, or the day before it: the signal may
+    # come between the SDK writing a record and advancing the bookmark to it (then the
+    # next run reads that day again; it is never lost).
+    days = sorted(emitted)
+    assert bookmark(states[-1], "ios") in days[-2:]

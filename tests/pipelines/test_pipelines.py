@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from braze_emulator import WORKSPACE, BrazeEmulator, Fault, Segment
+from braze_emulator.currents import currents_tree, hours_between, write_folder
 from braze_emulator.messaging import Campaign, Canvas
 from tap_braze_dau.streams import BY_NAME
 from tests.helpers import ALL_STREAMS, API_KEY, ROOT, bookmarks_of, day_range
@@ -818,7 +819,11 @@ def test_a_fresh_project_adds_the_tap_from_its_definition_file(
     meltano(project, "add", "--plugin-type", "loader", "target-jsonl", "--from-ref", str(loader))
     added = yaml.safe_load((project / "meltano.yml").read_text())["plugins"]["extractors"][0]
     assert added["name"] == "tap-braze-dau"
-    assert {s["name"] for s in added["settings"] if s.get("sensitive")} == {"api_key"}
+    assert {s["name"] for s in added["settings"] if s.get("sensitive")} == {
+        "api_key",
+        "currents_storage_options",
+        "pii_hash_key",
+    }
 
     meltano(project, "config", "set", "tap-braze-dau", "api_url", braze.url)
     meltano(project, "config", "set", "tap-braze-dau", "app_ids", '["ios"]')
@@ -839,3 +844,63 @@ def test_a_fresh_project_adds_the_tap_from_its_definition_file(
     }
     # Meltano selects every stream unless told otherwise: the tap's other streams ran too
     assert {r.stream for r in braze.data_requests()} == set(ALL_STREAMS)
+
+
+# -- Currents ------------------------------------------------------------------------------------
+
+
+def test_postgres_loads_two_currents_event_types_one_row_per_event(
+    installed: str, postgres: PostgresServer, braze: BrazeEmulator, tmp_path: Path
+) -> None:
+    """Two event types from a folder of Currents files, through Meltano into PostgreSQL,
+    twice (the second run after Braze delivered more, some events again): one row per
+    `id`, every event there, as Braze wrote it."""
+    folder = tmp_path / "currents"
+    start = dt.datetime(2024, 12, 30, tzinfo=dt.timezone.utc)
+    event_types = ["users.messages.email.Send", "users.behaviors.CustomEvent"]
+    first = currents_tree(
+        hours=hours_between(start, start + dt.timedelta(hours=3)), event_types=event_types
+    )
+    write_folder(first.files, folder)
+    schema = "braze_currents"
+    streams = ["currents_messages_email_send", "currents_behaviors_custom_event"]
+    pipeline = postgres_pipeline(
+        installed,
+        tmp_path,
+        braze,
+        postgres,
+        schema,
+        TAP_BRAZE_DAU_CURRENTS_URL=str(folder),
+        TAP_BRAZE_DAU_START_DATE="2024-12-30",
+        TAP_BRAZE_DAU__SELECT=json.dumps([f"{stream}.*" for stream in streams]),
+    )
+    pipeline.run("target-postgres")
+    # later: more hours, and events Braze delivers a second time in new files
+    later = currents_tree(
+        hours=hours_between(start + dt.timedelta(hours=4), start + dt.timedelta(hours=5)),
+        event_types=event_types,
+        seed=8,
+    )
+    for file in later.files[:2]:  # two email files: the first email file's events again
+        file.content, file.ids = first.files[0].content, first.files[0].ids
+        file.key = file.key.replace(".avro", "-again.avro")
+    write_folder(later.files, folder)
+    pipeline.run("target-postgres")
+    assert tables_in(postgres, schema) == sorted(streams)
+    for event_type, stream in zip(event_types, streams, strict=True):
+        rows = postgres.query(f"SELECT id, count(*) FROM {schema}.{stream} GROUP BY id")
+        assert all(int(count) == 1 for _id, count in rows), "an id twice"
+        want = {**later.of(event_type), **first.of(event_type)}
+        written = {
+            i for f in first.files + later.files if f.event_type == event_type for i in f.ids
+        }
+        assert {event_id for event_id, _count in rows} == written
+        want = {event_id: event for event_id, event in want.items() if event_id in written}
+        sample = next(iter(want.values()))
+        (loaded,) = postgres.query(
+            f"SELECT email_address, time FROM {schema}.{stream} WHERE id = '{sample['id']}'"
+            if event_type.endswith("Send")
+            else f"SELECT name, time FROM {schema}.{stream} WHERE id = '{sample['id']}'"
+        )
+        field = "email_address" if event_type.endswith("Send") else "name"
+        assert loaded == [sample[field], str(sample["time"])]

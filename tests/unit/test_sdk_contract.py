@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import json
 import signal
 from collections.abc import Iterable
 from contextlib import redirect_stdout
@@ -139,3 +140,55 @@ def test_the_sdk_syncs_streams_in_name_order() -> None:
     """run.py plans the series in the order the SDK will ask for them."""
     tap = TapBrazeDau(config={"api_key": "k"})
     assert list(tap.streams) == sorted(tap.streams)
+
+
+class UnchangingStream(Stream):
+    """A full-table stream: its records change nothing in the state."""
+
+    name = "lists"
+    schema = th.PropertiesList(th.Property("name", th.StringType)).to_dict()
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        yield {"name": "a"}
+        yield {"name": "b"}
+
+
+class UnchangingSdkStream(SdkStream, UnchangingStream):
+    pass
+
+
+class FirstStream(UnchangingStream):
+    name = "first"
+
+
+def second_run(streams: list[type[Stream]]) -> list[str]:
+    """The types of the messages of a run started from the state a first run ended with."""
+
+    class Two(Tap):
+        name = "two"
+        config_jsonschema = th.PropertiesList().to_dict()
+
+        def discover_streams(self) -> list[Stream]:
+            return [stream(self) for stream in streams]
+
+    state: dict[str, Any] = {}
+    for _run in range(2):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            Two(config={}, state=state).sync_all()
+        messages = [json.loads(line) for line in out.getvalue().splitlines()]
+        state = [m["value"] for m in messages if m["type"] == "STATE"][-1]
+    return [message["type"] for message in messages]
+
+
+def test_a_stream_s_records_are_always_followed_by_a_state() -> None:
+    """Why SdkStream._write_state_message exists: the SDK's state writer skips a state
+    equal to the last it wrote, so after a stream whose records changed nothing (a list,
+    a look-back re-read) a run may end on a RECORD, and a target that keeps only the
+    STATE after the last RECORD (target-jsonl) then keeps none of the run. SdkStream
+    writes it (tests/e2e/test_currents.py shows it in a real run)."""
+    ours = second_run([FirstStream, UnchangingSdkStream])
+    assert ours[-1] == "STATE"
+    last_record = len(ours) - 1 - ours[::-1].index("RECORD")
+    assert "STATE" in ours[last_record:]
+    assert _parameters(Stream._write_state_message) == _parameters(SdkStream._write_state_message)

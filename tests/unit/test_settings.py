@@ -75,6 +75,17 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"conversion_window_days": "30"}, "conversion_window_days"),
     ({"stats_lookback_days": -1}, "stats_lookback_days"),
     ({"stats_lookback_days": 1.5}, "stats_lookback_days"),
+    ({"currents_url": "http://x/y"}, "currents_url"),
+    (
+        {"currents_url": "s3://b", "currents_storage_options": {"x": "1"}},
+        "currents_storage_options",
+    ),
+    ({"currents_url": "s3://b", "currents_storage_options": "k=v"}, "currents_storage_options"),
+    ({"currents_lookback_hours": -1}, "currents_lookback_hours"),
+    ({"currents_skip_bad_files": "no"}, "currents_skip_bad_files"),
+    ({"pii": "mask"}, "pii"),
+    ({"pii": "hash"}, "pii_hash_key"),
+    ({"pii_hash_key": "short"}, "pii_hash_key"),
 ]
 
 
@@ -219,3 +230,55 @@ def test_dimension_settings_and_the_reserve_parse_with_their_defaults() -> None:
     assert chosen.named("event_names") == ("a", "b")
     assert chosen.named("segment_ids") == ()  # empty: every value the list returns
     assert chosen.client_options.rate_limit_reserve == 0.0
+
+
+SECRET = "storage-secret-DO-NOT-LEAK-123456"  # noqa: S105 - a fake, to catch leaks
+
+
+@pytest.mark.parametrize(
+    ("config", "says"),
+    [
+        ({"pii": "hash"}, "pii_hash_key: required with pii: hash"),
+        ({"pii": "mask"}, "pii: expected one of keep, hash, drop"),
+        ({"pii_hash_key": "short"}, "pii_hash_key: at least 16 characters"),
+        ({"currents_url": "ftp://host/x"}, "currents_url: ftp:// is not a store"),
+        ({"currents_url": "s3://"}, "currents_url: no bucket"),
+        ({"currents_lookback_hours": -1}, "currents_lookback_hours: expected a whole number"),
+        ({"currents_skip_bad_files": "yes"}, "currents_skip_bad_files: expected true or false"),
+        (
+            {"currents_url": "s3://b/p", "currents_storage_options": {"secret": SECRET}},
+            "currents_storage_options: 'secret' is not an option of s3:// stores",
+        ),
+        (
+            {"currents_url": "s3://b", "currents_storage_options": {"endpoint_url": "http://x.io"}},
+            "currents_storage_options: endpoint_url may be plain http only on a loopback host",
+        ),
+        (
+            {"currents_storage_options": {"region": "x"}},
+            "currents_storage_options: set currents_url",
+        ),
+    ],
+)
+def test_currents_and_personal_data_settings_are_checked(config: dict[str, Any], says: str) -> None:
+    errors = validate_settings({"api_key": "k", **config})
+    assert any(error.startswith(says) for error in errors), errors
+    assert all(SECRET not in error for error in errors)
+
+
+def test_currents_settings_parse() -> None:
+    settings = parse_settings(
+        {
+            "api_key": "k",
+            "currents_url": "s3://bucket/braze/",
+            "currents_storage_options": {"aws_access_key_id": "A", "aws_secret_access_key": SECRET},
+            "pii": "hash",
+            "pii_hash_key": "a-key-of-sixteen-chars",
+        }
+    )
+    assert str(settings.currents_location) == "s3://bucket/braze"
+    assert settings.currents_lookback_hours == 48
+    assert settings.currents_skip_bad_files is False
+    assert settings.personal_data.mode == "hash"
+    assert SECRET in settings.secrets
+    assert "a-key-of-sixteen-chars" in settings.secrets
+    assert parse_settings({"api_key": "k"}).currents_location is None

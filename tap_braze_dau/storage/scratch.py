@@ -1,0 +1,62 @@
+"""The run's scratch folder: where downloads wait to be read, and nothing stays after.
+
+Files downloaded from a bucket (Currents files read ahead of the one being decoded, a
+user export's archive) go to a folder of the run's own under the system's temporary
+folder, named with the run's process id. It is removed when the run ends, however it
+ends but SIGKILL; so each run first removes the folders of runs whose process is gone,
+which a SIGKILL left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+#: The folder holding every run's scratch folder (one per user).
+ROOT_NAME = "tap-braze-dau"
+
+
+def scratch_root() -> Path:
+    """Where the runs' scratch folders are: `<temp>/tap-braze-dau-<uid>`."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"{ROOT_NAME}-{uid}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(root: Path) -> list[Path]:
+    """Remove the scratch folders of runs that are gone; the folders removed."""
+    removed: list[Path] = []
+    if not root.is_dir():
+        return removed
+    for folder in root.iterdir():
+        pid = folder.name.partition("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+@contextlib.contextmanager
+def scratch_folder(root: Path | None = None) -> Iterator[Path]:
+    """A fresh folder of this run's, removed on exit; leftovers of dead runs go first."""
+    root = root or scratch_root()
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    remove_leftovers(root)
+    folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
