@@ -15,6 +15,9 @@ Campaigns and Canvases: `--campaign c-1:Welcome:2024-03-01:2024-03-05` (sent fro
 on the first day to 14:00 UTC on the last; `c-2:Draft::` never sent), `--canvas
 cv-1:Onboarding:2024-03-01:2024-06-30`, `--archived c-1`, and for a benchmark
 `--many-campaigns 750 --many-canvases 50` (spread over the year ending today, `--seed`).
+User data: `--many-users seg-all:5000` (an exportable segment and its users; repeat for
+more), `--suppressions 1000` (as many hard bounces and unsubscribes over the year before
+today), `--export-delay 2`, `--export-bucket ./bucket` (files there, `"url": null`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from braze_emulator.clock import HOURLY_TIME_FORMATS, READINGS
 from braze_emulator.dimensions import DEFAULT_PAGE_SIZES, Segment
+from braze_emulator.exports import many_suppressions, many_users
 from braze_emulator.messaging import Campaign, Canvas, many_campaigns, many_canvases
 from braze_emulator.pools import DEFAULT_POOLS
 from braze_emulator.server import ALL_PERMISSIONS, BrazeEmulator
@@ -256,7 +260,47 @@ def main(argv: list[str] | None = None) -> None:
         "with stats on a day)",
     )
     parser.add_argument("--many-canvases", type=int, default=0, metavar="COUNT")
-    parser.add_argument("--seed", type=int, default=0, help="of --many-campaigns/--many-canvases")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="of --many-campaigns/--many-canvases/--many-users"
+    )
+    parser.add_argument(
+        "--many-users",
+        action="append",
+        type=_count,
+        default=[],
+        metavar="SEGMENT_ID:COUNT",
+        help="an exportable segment of COUNT generated users; repeat for more",
+    )
+    parser.add_argument(
+        "--suppressions",
+        type=int,
+        default=0,
+        metavar="COUNT",
+        help="COUNT hard bounces and COUNT unsubscribes over the year before today (UTC)",
+    )
+    parser.add_argument(
+        "--suppression-end-inclusive",
+        action="store_true",
+        help="the suppression lists' end_date counts its whole day",
+    )
+    parser.add_argument(
+        "--export-delay", type=float, default=0.5, help="seconds until an export is ready"
+    )
+    parser.add_argument(
+        "--export-expires-after",
+        type=float,
+        default=3600.0,
+        help="seconds a ready export's URL answers",
+    )
+    parser.add_argument(
+        "--users-per-file", type=int, default=5000, help="users per exported NDJSON file"
+    )
+    parser.add_argument(
+        "--export-bucket",
+        type=Path,
+        metavar="PATH",
+        help="write exports into this folder (a bucket) and answer url null",
+    )
     parser.add_argument("--url-file", type=Path)
     args = parser.parse_args(argv)
     archived = set(args.archived)
@@ -280,6 +324,17 @@ def main(argv: list[str] | None = None) -> None:
         first_day = last_day - dt.timedelta(days=364)
         campaigns.update(many_campaigns(args.many_campaigns, first_day, last_day, seed=args.seed))
         canvases.update(many_canvases(args.many_canvases, first_day, last_day, seed=args.seed))
+    users = {
+        segment_id: many_users(count, seed=args.seed, segment_id=segment_id)
+        for segment_id, count in args.many_users
+    }
+    hard_bounces, unsubscribes = [], []
+    if args.suppressions:
+        today = args.today or dt.datetime.now(dt.timezone.utc).date()
+        end = dt.datetime.combine(today, dt.time(), dt.timezone.utc) - dt.timedelta(seconds=1)
+        start = end - dt.timedelta(days=365) + dt.timedelta(seconds=1)
+        hard_bounces = many_suppressions(args.suppressions, start, end, seed=args.seed)
+        unsubscribes = many_suppressions(args.suppressions, start, end, seed=args.seed, salt=1)
     untracked = set(args.untracked_segment)
     segments = {
         segment_id: Segment(name, first_day, analytics_tracking_enabled=segment_id not in untracked)
@@ -316,12 +371,21 @@ def main(argv: list[str] | None = None) -> None:
             ending_at_reading=args.ending_at_reading,
             refuse_future_ending_at=args.refuse_future_ending_at,
             answer_shapes=args.answer_shapes,
+            users=users,
+            hard_bounces=hard_bounces,
+            unsubscribes=unsubscribes,
+            export_delay=args.export_delay,
+            export_bucket=args.export_bucket,
+            export_expires_after=args.export_expires_after,
+            users_per_file=args.users_per_file,
+            suppression_end_inclusive=args.suppression_end_inclusive,
         ).start()
     except ValueError as error:  # e.g. a --deleted value that is nothing
         parser.error(str(error))
     if args.url_file:
         args.url_file.write_text(emulator.url + "\n")
     print(f"Braze emulator listening on {emulator.url}", flush=True)
+    print(f"Export downloads served on {emulator.download_url}", flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     with contextlib.suppress(KeyboardInterrupt):

@@ -25,12 +25,46 @@ DEFAULT_PAGE_SIZES = {
 
 @dataclass(frozen=True)
 class Segment:
-    """A segment as `/segments/list` describes it, and the first day of its sizes."""
+    """A segment as `/segments/list` describes it, and the first day of its sizes.
+
+    What `/segments/details` adds: `description` (Braze's human-readable account of its
+    filters; empty: one is made up from the name), `text_description` (the description
+    typed in the dashboard), `teams`, `created_at` (None: 09:00 UTC on `first_day`) and
+    `updated_at` (None: a day and six hours after `created_at`); naive instants are UTC.
+    """
 
     name: str
     first_day: dt.date
     analytics_tracking_enabled: bool = True
     tags: tuple[str, ...] = ()
+    description: str = ""
+    text_description: str = ""
+    teams: tuple[str, ...] = ()
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        created = _utc(self.created_at) or dt.datetime.combine(
+            self.first_day, dt.time(9), dt.timezone.utc
+        )
+        updated = _utc(self.updated_at) or created + dt.timedelta(days=1, hours=6)
+        description = self.description or f"Users matching the filters of {self.name}"
+        for name, value in (
+            ("created_at", created),
+            ("updated_at", updated),
+            ("description", description),
+            ("tags", tuple(self.tags)),
+            ("teams", tuple(self.teams)),
+        ):
+            object.__setattr__(self, name, value)
+
+
+def _utc(instant: dt.datetime | None) -> dt.datetime | None:
+    if instant is None:
+        return None
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=dt.timezone.utc)
+    return instant.astimezone(dt.timezone.utc)
 
 
 class Dimensions:

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 WORKSPACE = "_workspace"  # how the log names the workspace-wide series (no app_id sent)
 #: The kinds of messaging object: campaigns and Canvases (their list keys as well).
 MESSAGING_KINDS = ("campaigns", "canvases")
+#: The kinds of the user-data endpoints (user_data.py parses and answers them): the segment
+#: export, the email suppression lists, lists paged by offset and filtered by modification
+#: time (Content Blocks, email templates), and one object by id (segment details, a Content
+#: Block's or an email template's info).
+USER_DATA_KINDS = ("export", "suppressions", "catalog", "info")
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,8 @@ class Endpoint:
     "canvases" for the messaging endpoints).
     units: the values `unit` accepts (empty: `unit` is not a parameter of this endpoint).
     app_id: whether `app_id` is a parameter of this endpoint.
+    User-data endpoints (kinds in USER_DATA_KINDS) name their id parameter in `dimension`
+    and leave `dimension_kind` None; `method` is "POST" for the segment export.
     """
 
     stream: str
@@ -39,6 +46,7 @@ class Endpoint:
     dimension_required: bool = False
     units: tuple[str, ...] = ()
     app_id: bool = True
+    method: str = "GET"
 
     @property
     def value_field(self) -> str:
@@ -52,6 +60,17 @@ class Endpoint:
     def is_messaging(self) -> bool:
         """A campaign or Canvas endpoint (their lists, details and data series)."""
         return self.dimension_kind in MESSAGING_KINDS or self.key in MESSAGING_KINDS
+
+    @property
+    def is_user_data(self) -> bool:
+        """The segment export, suppression lists, segment details, Content Blocks, templates."""
+        return self.kind in USER_DATA_KINDS
+
+    @property
+    def answers_one_object(self) -> bool:
+        """Whether the answer is one object (not rows under `key`): a "rows" fault sees it as
+        a one-item list."""
+        return self.kind in {"details", "info", "export"}
 
 
 KPI_ENDPOINTS = (
@@ -165,7 +184,78 @@ MESSAGING_ENDPOINTS = (
         app_id=False,
     ),
 )
-ENDPOINTS = KPI_ENDPOINTS + ANALYTICS_ENDPOINTS + MESSAGING_ENDPOINTS
+USER_DATA_ENDPOINTS = (
+    Endpoint(
+        "users",
+        "/users/export/segment",
+        "users.export.segment",
+        kind="export",
+        key="object_prefix",
+        dimension="segment_id",
+        app_id=False,
+        method="POST",
+    ),
+    Endpoint(
+        "email_hard_bounces",
+        "/email/hard_bounces",
+        "email.hard_bounces",
+        kind="suppressions",
+        key="emails",
+        app_id=False,
+    ),
+    Endpoint(
+        "email_unsubscribes",
+        "/email/unsubscribes",
+        "email.unsubscribe",
+        kind="suppressions",
+        key="emails",
+        app_id=False,
+    ),
+    Endpoint(
+        "segment_details",
+        "/segments/details",
+        "segments.details",
+        kind="info",
+        key="name",
+        dimension="segment_id",
+        app_id=False,
+    ),
+    Endpoint(
+        "content_blocks",
+        "/content_blocks/list",
+        "content_blocks.list",
+        kind="catalog",
+        key="content_blocks",
+        app_id=False,
+    ),
+    Endpoint(
+        "content_block_info",
+        "/content_blocks/info",
+        "content_blocks.info",
+        kind="info",
+        key="content",
+        dimension="content_block_id",
+        app_id=False,
+    ),
+    Endpoint(
+        "email_templates",
+        "/templates/email/list",
+        "templates.email.list",
+        kind="catalog",
+        key="templates",
+        app_id=False,
+    ),
+    Endpoint(
+        "email_template_info",
+        "/templates/email/info",
+        "templates.email.info",
+        kind="info",
+        key="body",
+        dimension="email_template_id",
+        app_id=False,
+    ),
+)
+ENDPOINTS = KPI_ENDPOINTS + ANALYTICS_ENDPOINTS + MESSAGING_ENDPOINTS + USER_DATA_ENDPOINTS
 BY_PATH = {e.path: e for e in ENDPOINTS}
 BY_STREAM = {e.stream: e for e in ENDPOINTS}
 #: The five KPI streams (the tap's original ones), in their historical order.
@@ -176,6 +266,8 @@ SERIES_STREAMS = tuple(e.stream for e in ENDPOINTS if e.kind == "series")
 LIST_STREAMS = tuple(e.stream for e in ENDPOINTS if e.is_list)
 #: The campaign and Canvas endpoints' streams: lists, details and data series.
 MESSAGING_STREAMS = tuple(e.stream for e in MESSAGING_ENDPOINTS)
+#: The user-data endpoints' streams: export, suppression lists, details, blocks, templates.
+USER_DATA_STREAMS = tuple(e.stream for e in USER_DATA_ENDPOINTS)
 ALL_PERMISSIONS = frozenset(e.permission for e in ENDPOINTS)
 DAU_PATH = BY_STREAM["dau"].path
 HOURLY_SUFFIX = "_hourly"  # `unit=hour` requests log as e.g. "sessions_hourly"

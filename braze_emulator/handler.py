@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from braze_emulator import shapes
+from braze_emulator import shapes, user_data
 from braze_emulator.clock import (
     HOUR,
     last_day_answered,
@@ -65,7 +65,8 @@ class ParsedRequest:
     """What one request asked for; `problem` is the message of a 400 about its parameters.
 
     Campaign and Canvas lists: `include_archived`, `edited_after` (`last_edit.time[gt]`);
-    `/canvas/data_series`: `variant_breakdown`, `step_breakdown` (the include_* flags).
+    `/canvas/data_series`: `variant_breakdown`, `step_breakdown` (the include_* flags);
+    user-data endpoints: `query` (a user_data.Query).
     """
 
     endpoint: Endpoint
@@ -81,6 +82,7 @@ class ParsedRequest:
     edited_after: dt.datetime | None = None
     variant_breakdown: bool = False
     step_breakdown: bool = False
+    query: Any = None
 
     @property
     def stream(self) -> str:
@@ -115,7 +117,19 @@ def _boolean(params: dict[str, str], name: str) -> bool | str:
     return value.lower() == "true"
 
 
-def parse(braze: BrazeEmulator, endpoint: Endpoint, params: dict[str, str]) -> ParsedRequest:
+def parse(
+    braze: BrazeEmulator, endpoint: Endpoint, params: dict[str, str], body: Any = None
+) -> ParsedRequest:
+    if endpoint.is_user_data:
+        parsed = user_data.parse(endpoint, params, body)
+        return ParsedRequest(
+            endpoint,
+            params,
+            problem=parsed.problem,
+            window=parsed.window,
+            dimension=parsed.dimension,
+            query=parsed.query,
+        )
     if endpoint.is_list:
         return _parse_list(endpoint, params)
     if endpoint.is_messaging:
@@ -265,7 +279,7 @@ def _with_fault_rows(body: dict[str, Any], fault: Fault, endpoint: Endpoint) -> 
     def changed(rows: list[dict[str, Any]]) -> list[Any]:
         return fault.transform(rows) if fault.transform else rows + fault.extra_rows
 
-    if endpoint.kind == "details":
+    if endpoint.answers_one_object:
         answers = changed([body])
         return answers[0] if answers else {"message": "success"}
     if endpoint.kind == "canvas_series":
@@ -348,7 +362,18 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
         length = int(self.headers.get("Content-Length", "0"))
-        payload = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
+        endpoint = BY_PATH.get(path)
+        if endpoint is not None and endpoint.method == "POST":
+            self._arrived = time.time()
+            self._quota = None
+            try:
+                body = json.loads(raw or b"null")
+            except ValueError:
+                body = None  # refused by the endpoint's parser, like any non-object body
+            self._data(endpoint, user_data.body_params(body), body)
+            return
+        payload = json.loads(raw or b"{}")
         try:
             if path == "/_emulator/faults":
                 self.braze.add_fault(Fault(**payload))
@@ -393,8 +418,17 @@ class Handler(BaseHTTPRequestHandler):
             self._log(None, 404)
             self._json(404, {"message": "Not Found"})
             return
+        if endpoint.method != "GET":
+            self._log(None, 405)
+            self._json(405, {"message": "Method Not Allowed"}, {"Allow": endpoint.method})
+            return
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        request = parse(self.braze, endpoint, params)
+        self._data(endpoint, params)
+
+    def _data(self, endpoint: Endpoint, params: dict[str, str], body: Any = None) -> None:
+        """Answer a data endpoint: parameters (a POST's JSON body: `body`, and its fields as
+        `params` for the log), latency, faults, pool, auth, then the answer."""
+        request = parse(self.braze, endpoint, params, body)
         time.sleep(self.braze.request_delay())
         fault = self.braze.take_fault(
             request.stream,
@@ -454,6 +488,9 @@ class Handler(BaseHTTPRequestHandler):
                 return 400, shapes.error_body(request.problem, parameter, value)
             return 400, {"message": request.problem, "errors": [request.problem]}
         endpoint = request.endpoint
+        if endpoint.is_user_data:
+            refused = user_data.refusal(self.braze, endpoint, request.query)
+            return None if refused is None else (refused[0], {"message": refused[1]})
         if endpoint.is_list:
             return None
         if endpoint.is_messaging:
@@ -470,8 +507,11 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def _payload(self, request: ParsedRequest) -> dict[str, Any]:
-        """The body of the real answer to a request `_refusal` lets through."""
+        """The body of the real answer to a request `_refusal` lets through (user_data.Refused
+        if it turns out to be refused after all)."""
         endpoint = request.endpoint
+        if endpoint.is_user_data:
+            return user_data.payload(self.braze, endpoint, request.query)
         if endpoint.is_list and endpoint.key in MESSAGING_KINDS:
             objects = self.braze.messaging.page(
                 endpoint.key,
@@ -537,13 +577,19 @@ class Handler(BaseHTTPRequestHandler):
         log: bool = True,
     ) -> None:
         refusal = self._refusal(request)
+        if refusal is None:
+            try:
+                body = self._payload(request)
+            except user_data.Refused as refused:
+                refusal = (refused.status, refused.body)
         if refusal is not None:
             if log:
-                self._log(request, refusal[0])
+                # a 429 here is a busy segment export: the pool's own reset, nothing else
+                reset = self._quota.reset if refusal[0] == 429 and self._quota else None
+                self._log(request, refusal[0], reset_sent=reset)
             with contextlib.suppress(OSError):
                 self._json(refusal[0], refusal[1], headers)
             return
-        body = self._payload(request)
         if fault is not None and fault.kind == "rows":
             body = _with_fault_rows(body, fault, request.endpoint)
         if not log:

@@ -20,6 +20,14 @@
 | `/canvas/list` | `canvases` | `canvases`: objects | `canvas.list` | default |
 | `/canvas/details` | `canvas_details` | (the answer is the Canvas) | `canvas.details` | default |
 | `/canvas/data_series` | `canvas_stats` | `data`: `{"name", "stats"}` | `canvas.data_series` | default |
+| `POST /users/export/segment` | `users` | `object_prefix`, `url` | `users.export.segment` | default |
+| `/email/hard_bounces` | `email_hard_bounces` | `emails`: `{"email", "hard_bounced_at"}` | `email.hard_bounces` | default |
+| `/email/unsubscribes` | `email_unsubscribes` | `emails`: `{"email", "unsubscribed_at"}` | `email.unsubscribe` | default |
+| `/segments/details` | `segment_details` | (the answer is the segment) | `segments.details` | default |
+| `/content_blocks/list` | `content_blocks` | `content_blocks`: objects | `content_blocks.list` | default |
+| `/content_blocks/info` | `content_block_info` | (the answer is the block) | `content_blocks.info` | default |
+| `/templates/email/list` | `email_templates` | `templates`: objects | `templates.email.list` | default |
+| `/templates/email/info` | `email_template_info` | (the answer is the template) | `templates.email.info` | default |
 
 `<stream>_hourly` is how the log names a `unit=hour` request. `revenue` is an amount with
 cents (a float rounded to 2 places); a segment is `{"id", "name",
@@ -76,6 +84,15 @@ Values are a deterministic function of (stream, dimension, app_id, day or UTC ho
 campaign's or Canvas': id, variation or step, channel, day, metric), so tests compute what a sync must deliver (`expected`, `expected_series`, `expected_hourly`),
 and `revise()` changes a day as Braze does when it revises recent days.
 
+User data (the table's last eight rows; user_data.py says how each is asked and answered):
+a segment export (export_jobs.py) is ready `export_delay` seconds after it was asked for;
+in URL mode its `url` points to the download host (download.py, `download_url`), an S3-like
+server answering 403 until the ZIP is ready, then the ZIP, then 403 again once
+`export_expires_after` has passed; in bucket mode (`export_bucket`) the files are written
+there. `exports` lists them, `download_requests` the download host's log, `fail_export`
+makes one never ready. `expected_hard_bounces`, `expected_unsubscribes` give what a sync of
+some days must deliver.
+
 Faults are scriptable, in process (`add_fault`) or over HTTP (`POST /_emulator/faults`):
 see `Fault`. Every request is logged (`requests`, or `GET /_emulator/requests`).
 """  # noqa: E501
@@ -87,6 +104,7 @@ import random
 import threading
 import time
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -102,6 +120,7 @@ from braze_emulator.clock import (
     utc_key,
 )
 from braze_emulator.dimensions import Dimensions, Segment
+from braze_emulator.download import DownloadRequest, make_download_server
 from braze_emulator.endpoints import (
     ALL_PERMISSIONS,
     BY_PATH,
@@ -113,6 +132,8 @@ from braze_emulator.endpoints import (
     WORKSPACE,
     Endpoint,
 )
+from braze_emulator.export_jobs import Export, ExportJobs
+from braze_emulator.exports import ContentBlock, EmailTemplate
 from braze_emulator.faults import Fault
 from braze_emulator.handler import LoggedRequest, make_server
 from braze_emulator.messaging import (
@@ -127,7 +148,10 @@ from braze_emulator.messaging import (
 )
 from braze_emulator.pools import DEFAULT_POOLS, Quota, RateCounter, check_pools
 from braze_emulator.shapes import ANSWER_SHAPES
+from braze_emulator.user_data import SUPPRESSION_COLUMNS, SuppressionIndex
 from braze_emulator.values import SHAPES, Number, daily_value, hourly_value, value_for
+
+UTC_ZONE = ZoneInfo("UTC")
 
 __all__ = [
     "ALL_PERMISSIONS",
@@ -140,7 +164,11 @@ __all__ = [
     "BrazeEmulator",
     "Campaign",
     "Canvas",
+    "ContentBlock",
+    "DownloadRequest",
+    "EmailTemplate",
     "Endpoint",
+    "Export",
     "Fault",
     "LoggedRequest",
     "Segment",
@@ -157,6 +185,17 @@ class BrazeEmulator:
     `campaigns`: id -> `Campaign`; `canvases`: id -> `Canvas`;
     `deleted`: values still listed whose series requests are refused (see `delete`, `stale`);
     campaign and Canvas ids: refused by their details and data series endpoints.
+
+    User data (user_data.py, export_jobs.py, download.py): `users`: exportable segment id ->
+    its profiles (see exports.many_users); `hard_bounces`, `unsubscribes`: (email, aware
+    instant) pairs; `content_blocks`, `email_templates`: id -> `ContentBlock`,
+    `EmailTemplate`; `suppression_end_inclusive`: whether the suppression lists'
+    `end_date` counts its whole day. Exports: ready `export_delay` seconds after the
+    request; `export_bucket` None answers a `url` on the download host (`download_url`)
+    valid for `export_expires_after` seconds once ready, else (a local folder `Path` or an
+    obstore store) writes the files there and answers `"url": null`; `users_per_file`
+    profiles per NDJSON member (URL mode) or file (bucket mode). `exports` lists the
+    exports made, `download_requests` the requests to the download host.
     """
 
     def __init__(
@@ -189,6 +228,16 @@ class BrazeEmulator:
         ending_at_reading: str = "through",
         refuse_future_ending_at: bool = False,
         answer_shapes: str = "documented",
+        users: dict[str, list[dict[str, Any]]] | None = None,
+        hard_bounces: list[tuple[str, dt.datetime]] | None = None,
+        unsubscribes: list[tuple[str, dt.datetime]] | None = None,
+        content_blocks: dict[str, ContentBlock] | None = None,
+        email_templates: dict[str, EmailTemplate] | None = None,
+        export_delay: float = 0.5,
+        export_bucket: Path | Any | None = None,
+        export_expires_after: float = 3600.0,
+        users_per_file: int = 5000,
+        suppression_end_inclusive: bool = False,
     ) -> None:
         self.api_key = api_key
         self.apps = dict(apps or {})
@@ -249,12 +298,32 @@ class BrazeEmulator:
         # (stream, series, day, dimension) -> value; hourly: the UTC hour instead of a day
         self.revisions: dict[tuple[str, str, dt.date, str | None], Number] = {}
         self.hour_revisions: dict[tuple[str, str, dt.datetime, str | None], Number] = {}
+        if users_per_file < 1:
+            msg = f"users_per_file must be at least 1: {users_per_file}"
+            raise ValueError(msg)
+        self.users = dict(users or {})
+        self.hard_bounces = list(hard_bounces or [])
+        self.unsubscribes = list(unsubscribes or [])
+        self.content_blocks = dict(content_blocks or {})
+        self.email_templates = dict(email_templates or {})
+        self.export_delay = export_delay
+        self.export_bucket = export_bucket
+        self.export_expires_after = export_expires_after
+        self.users_per_file = users_per_file
+        self.suppression_end_inclusive = suppression_end_inclusive
+        self.export_jobs = ExportJobs()
+        self.download_requests: list[DownloadRequest] = []
+        self._suppression_indexes = {
+            stream: SuppressionIndex(column) for stream, column in SUPPRESSION_COLUMNS.items()
+        }
         self.faults: list[Fault] = []
         self.requests: list[LoggedRequest] = []
         self._rates = RateCounter()
         self._lock = threading.Lock()
         self._server = make_server(self, port)
+        self._downloads = make_download_server(self)
         self._thread: threading.Thread | None = None
+        self._download_thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -262,17 +331,29 @@ class BrazeEmulator:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    @property
+    def download_url(self) -> str:
+        """The base of the download host's URLs (the export's `url`s point there)."""
+        return f"http://127.0.0.1:{self._downloads.server_address[1]}"
+
     def start(self) -> BrazeEmulator:
         # A short poll: `stop()` waits for the serving loop to notice, up to one interval.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
+        self._download_thread = threading.Thread(
+            target=self._downloads.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._download_thread.start()
         return self
 
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._downloads.shutdown()
+        self._downloads.server_close()
+        self.export_jobs.close()
 
     def __enter__(self) -> BrazeEmulator:
         return self.start()
@@ -637,6 +718,68 @@ class BrazeEmulator:
             include_variant_breakdown=include_variant_breakdown,
             include_step_breakdown=include_step_breakdown,
         )
+
+    # -- user data: exports, suppression lists ------------------------------------------
+
+    @property
+    def exports(self) -> list[Export]:
+        """The segment exports made, in the order they were requested."""
+        return self.export_jobs.exports
+
+    def fail_export(self, segment_id: str) -> None:
+        """The next export of this segment never becomes ready (its URL keeps answering
+        403; in bucket mode no file is written); it holds the segment until it is due."""
+        self.export_jobs.fail_next(segment_id)
+
+    def wait_for_export(self, export: Export, timeout: float = 10.0) -> bool:
+        """Poll until an export is ready; False if it is not within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while export.ready_at is None:
+            if export.failed or time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def suppression_rows(
+        self,
+        stream: str,
+        start: dt.date | None,
+        end: dt.date | None,
+        *,
+        email: str | None = None,
+        descending: bool = True,
+    ) -> list[dict[str, str]]:
+        """Every row of a suppression list ("email_hard_bounces", "email_unsubscribes") that
+        `/email/...` pages through for start_date, end_date (read as
+        `suppression_end_inclusive` says), or for one `email` (the dates then ignored)."""
+        entries = self.hard_bounces if stream == "email_hard_bounces" else self.unsubscribes
+        if email is not None:
+            return self._suppression_indexes[stream].rows(
+                entries, None, None, email=email, descending=descending
+            )
+        assert start is not None
+        assert end is not None
+        last = end + dt.timedelta(days=1) if self.suppression_end_inclusive else end
+        return self._suppression_indexes[stream].rows(
+            entries, midnight(start, UTC_ZONE), midnight(last, UTC_ZONE), descending=descending
+        )
+
+    def _expected_suppressions(
+        self, stream: str, first: dt.date, last: dt.date
+    ) -> list[dict[str, str]]:
+        entries = self.hard_bounces if stream == "email_hard_bounces" else self.unsubscribes
+        return self._suppression_indexes[stream].rows(
+            entries, midnight(first, UTC_ZONE), midnight(last + dt.timedelta(days=1), UTC_ZONE)
+        )
+
+    def expected_hard_bounces(self, first: dt.date, last: dt.date) -> list[dict[str, str]]:
+        """The hard bounces whose instant's UTC day is in [first, last], as answered (newest
+        first, ties by email): what a correct sync of those days delivers."""
+        return self._expected_suppressions("email_hard_bounces", first, last)
+
+    def expected_unsubscribes(self, first: dt.date, last: dt.date) -> list[dict[str, str]]:
+        """The unsubscribes whose instant's UTC day is in [first, last], newest first."""
+        return self._expected_suppressions("email_unsubscribes", first, last)
 
     def request_delay(self) -> float:
         """Seconds to sleep before answering: the fixed latency plus random jitter."""

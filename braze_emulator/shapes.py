@@ -8,7 +8,8 @@ which the emulator reproduces when asked:
 - a 401's `X-RateLimit-*` headers are present but empty, and its message echoes the key
   as sent: `Invalid API key: <the key>`;
 - `/segments/list` puts `"message": "success"` after the list;
-- list timestamps come with `+00:00` and with `Z`;
+- list timestamps come with `+00:00` and with `Z` (campaigns, Canvases; Content Blocks,
+  email templates and segment details alike, by `zulu_by`);
 - a campaign's day has a channel with an empty list (`"sms": []`), email entries with
   `variation_api_id` but no `variation_name` and with metrics the docs do not list
   (`machine_open`, `machine_amp_open`); a push control group's entry has `enrolled`
@@ -69,6 +70,18 @@ def zulu(item: dict[str, Any], field: str) -> dict[str, Any]:
     if isinstance(value, str) and zlib.crc32(str(item.get("id")).encode()) % 2:
         return {**item, field: value.replace("+00:00", "Z")}
     return item
+
+
+def zulu_by(item_id: str, item: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """Every other item (by a hash of `item_id`) writes `fields` with `Z` for `+00:00`."""
+    if not zlib.crc32(item_id.encode()) % 2:
+        return item
+    changed = dict(item)
+    for field in fields:
+        value = changed.get(field)
+        if isinstance(value, str):
+            changed[field] = value.replace("+00:00", "Z")
+    return changed
 
 
 #: Email metrics real answers carry that the docs do not list.

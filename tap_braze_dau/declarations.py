@@ -86,6 +86,8 @@ class Endpoint:
     unit: Unit = "day"
     pool: str = DEFAULT_POOL
     answer_field: str | None = "data"
+    #: Whether an answer may lack `"message": "success"` (Braze documents none for some).
+    message_optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -341,7 +343,8 @@ class DetailsDeclaration:
     field Braze returns}`, the documented ones typed (`columns`, the first being the id).
 
     Its `first_active` and `last_active` fields (the first and last send, or entry) bound
-    the days the item's series can have stats (`StreamDeclaration.active_in`).
+    the days the item's series can have stats (`StreamDeclaration.active_in`); None for
+    details no series is planned from (a segment's).
     """
 
     name: str
@@ -350,8 +353,8 @@ class DetailsDeclaration:
     param: str
     noun: str
     columns: tuple[Column, ...]
-    first_active: str
-    last_active: str
+    first_active: str | None = None
+    last_active: str | None = None
     selected_by_default: bool = False
 
     @property

@@ -19,6 +19,7 @@ Exception
 │   └── AbandonedAttempt                  ...by running out of time: its session is dropped
 ├── RateLimitedError                      429; retried once the pool's window resets
 ├── PoolHeld                              a job's pool is held: run another job first
+├── Busy                                  a 429 that means "not now" (an export running)
 └── FetchCancelled                        the run is stopping; pending requests give up
 ```
 
@@ -111,6 +112,12 @@ class RateLimitedError(Exception):
 class PoolHeld(Exception):
     """The job's pool is held (a 429, or the reserve) before its first request was sent:
     the fetcher puts it back and runs a job of another pool meanwhile."""
+
+
+class Busy(Exception):
+    """A 429 to a request whose 429 means the thing asked for is busy (a second export of
+    a segment while one runs), not that the pool is spent: retried with backoff by the
+    caller, never by waiting for the pool's reset."""
 
 
 class FetchCancelled(Exception):

@@ -139,7 +139,8 @@ def _hashed_schema(prop: dict[str, Any]) -> dict[str, Any]:
     nullable = "null" in types or "anyOf" in prop
     described = {k: v for k, v in prop.items() if k == "description"}
     note = "HMAC-SHA-256 of the value (pii: hash)."
-    described["description"] = f"{described.get('description', '')} {note}".strip()
+    text = described.get("description", "")
+    described["description"] = text if note in text else f"{text} {note}".strip()
     if "array" in types:
         item: dict[str, Any] = {"type": ["string", "null"]}
         return {"type": ["array", "null"] if nullable else "array", "items": item, **described}

@@ -294,6 +294,24 @@ CANVAS_DETAILS = DetailsDeclaration(
     last_active="last_entry",
 )
 
+SEGMENT_DETAILS = DetailsDeclaration(
+    name="segment_details",
+    endpoint=Endpoint(path="/segments/details", permission="segments.details", answer_field=None),
+    listed_by=SEGMENTS.name,
+    param="segment_id",
+    noun="segment",
+    columns=(
+        Column("segment_id", "Braze segment identifier."),
+        Column("created_at", "When the segment was created.", kind="date_time"),
+        Column("updated_at", "When the segment was last updated.", kind="date_time"),
+        Column("name", "Name of the segment."),
+        Column("description", "Its filters, described in words by Braze."),
+        Column("text_description", "The segment's description, as written in Braze."),
+        Column("tags", "Tags of the segment.", kind="string_list"),
+        Column("teams", "Teams it belongs to.", kind="string_list"),
+    ),
+)
+
 CAMPAIGN = Dimension(
     column="campaign_id",
     param="campaign_id",
@@ -408,7 +426,7 @@ STREAMS: tuple[StreamDeclaration, ...] = (
 #: Every list stream.
 LISTS: tuple[ListDeclaration, ...] = (EVENTS, PRODUCTS, SEGMENTS, CAMPAIGNS, CANVASES)
 #: Every details stream.
-DETAILS: tuple[DetailsDeclaration, ...] = (CAMPAIGN_DETAILS, CANVAS_DETAILS)
+DETAILS: tuple[DetailsDeclaration, ...] = (CAMPAIGN_DETAILS, CANVAS_DETAILS, SEGMENT_DETAILS)
 #: Every full-table stream: the lists and the details.
 FULL_TABLE: tuple[ListDeclaration | DetailsDeclaration, ...] = (*LISTS, *DETAILS)
 BY_NAME = {declaration.name: declaration for declaration in STREAMS}

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import click
 import jsonschema
+from singer_sdk import Stream
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
@@ -34,6 +35,17 @@ from tap_braze_dau.declarations import (
     StreamDeclaration,
 )
 from tap_braze_dau.errors import BrazeFatalError
+from tap_braze_dau.exports.definitions import DEFINITIONS
+from tap_braze_dau.exports.streams import (
+    USERS,
+    DefinitionStream,
+    ExportsOptions,
+    SuppressionStream,
+    UsersStream,
+)
+from tap_braze_dau.exports.suppressions import SUPPRESSION_LISTS
+from tap_braze_dau.exports.users import BUCKET_FOLDER, EXPORT, UsersExports
+from tap_braze_dau.personal_data import PII_MODES, PersonalDataRule
 from tap_braze_dau.plan.activity import ActiveDays
 from tap_braze_dau.plan.bookmarks import bookmarks_of, completions_of
 from tap_braze_dau.plan.checkpoints import Checkpoints
@@ -54,6 +66,7 @@ from tap_braze_dau.singer.settings import (
     validate_settings,
 )
 from tap_braze_dau.singer.stream import SeriesStream
+from tap_braze_dau.storage.scratch import remove_leftovers, scratch_root
 from tap_braze_dau.storage.store import ObjectStorage
 from tap_braze_dau.streams import DETAILS_BY_NAME, FULL_TABLE, LISTS_BY_NAME, STREAMS
 
@@ -62,10 +75,12 @@ CURRENTS_PREFIX = "currents_"
 
 
 class TapBrazeDau(SdkTap):
-    """Singer tap for Braze's analytics series: daily and monthly active users, new users,
-    uninstalls, sessions (daily and hourly), custom events, purchases and segment sizes,
-    per app and for the whole workspace; campaigns' and Canvases' daily stats; and the
-    lists of events, products, segments, campaigns and Canvases, with their details."""
+    """Singer tap for Braze: the analytics series (daily and monthly active users, new
+    users, uninstalls, sessions, custom events, purchases and segment sizes, per app and
+    for the whole workspace; campaigns' and Canvases' daily stats) and the lists of
+    events, products, segments, campaigns and Canvases, with their details; the events
+    of Currents, from the workspace's bucket; and the user-level exports: the users of
+    segments, the hard bounces and unsubscribes, Content Blocks and email templates."""
 
     name = "tap-braze-dau"
 
@@ -90,6 +105,15 @@ class TapBrazeDau(SdkTap):
         # takes them from its catalog.
         self.discovering = not kwargs.get("setup_mapper", True)
         super().__init__(*args, **kwargs)
+        errors = self.selection_problems()
+        if errors:
+            raise ConfigValidationError(
+                "Config validation failed", errors=errors, schema=self.config_jsonschema
+            )
+        # What a run killed by SIGKILL left in the scratch folder (downloads of Currents
+        # files and user exports) goes now, whatever this run syncs.
+        for folder in remove_leftovers(scratch_root()):
+            self.logger.info("Removed %s, left by a run that was killed", folder)
         if threading.current_thread() is threading.main_thread():
             # Replaces the SDK's handlers, which exit 0: an orchestrator must not take a
             # sync cut short for a success.
@@ -111,9 +135,10 @@ class TapBrazeDau(SdkTap):
             if setting is not None and setting not in self.own_settings:
                 errors.append(f"{setting}: {error.message}")
         secrets = [config.get("api_key"), config.get("pii_hash_key")]
-        options = config.get("currents_storage_options")
-        if isinstance(options, Mapping):
-            secrets += [str(value) for value in options.values()]
+        for setting in ("currents_storage_options", "users_export_storage_options"):
+            options = config.get(setting)
+            if isinstance(options, Mapping):
+                secrets += [str(value) for value in options.values()]
 
         def scrubbed(message: str) -> str:
             for secret in secrets:
@@ -128,6 +153,26 @@ class TapBrazeDau(SdkTap):
     @cached_property
     def settings(self) -> Settings:
         return parse_settings(self.config)
+
+    def selection_problems(self) -> list[str]:
+        """What the selected streams need of the settings and do not have (the catalog
+        is known only once the streams are: this is checked after the settings)."""
+        selected = {name for name, stream in self.streams.items() if stream.selected}
+        errors = []
+        if USERS in selected and not self.settings.users_segment_ids:
+            errors.append(
+                "users_segment_ids: required when the users stream is selected (the API "
+                "identifiers of the segments to export; the README shows how to make an "
+                "'All users' segment)"
+            )
+        lists = sorted(selected & {s.name for s in SUPPRESSION_LISTS})
+        rule = self.personal_data_rule
+        if lists and rule.mode == "drop" and not rule.key:
+            errors.append(
+                f"pii_hash_key: required with pii: drop when {' and '.join(lists)} "
+                "is selected: its key, the address, is hashed rather than dropped"
+            )
+        return errors
 
     # -- state -------------------------------------------------------------------------------
 
@@ -155,8 +200,8 @@ class TapBrazeDau(SdkTap):
     # -- streams -----------------------------------------------------------------------------
 
     @override
-    def discover_streams(self) -> list[SeriesStream | ListStream | CurrentsStream]:
-        series: list[SeriesStream | ListStream | CurrentsStream] = [
+    def discover_streams(self) -> list[Stream]:
+        series: list[Stream] = [
             SeriesStream(
                 self,
                 declaration,
@@ -175,7 +220,89 @@ class TapBrazeDau(SdkTap):
             )
             for declaration in FULL_TABLE
         ]
-        return series + full_table + self.currents_streams()
+        return [*series, *full_table, *self.export_streams(), *self.currents_streams()]
+
+    def export_streams(self) -> list[UsersStream | SuppressionStream | DefinitionStream]:
+        """The user-level exports: users, the suppression lists, the definitions. Their
+        settings are read when they sync: a discovery needs none."""
+
+        def options() -> ExportsOptions:
+            settings = self.settings
+            return ExportsOptions(
+                start_date=settings.start_date,
+                end_date=settings.end_date,
+                lookback_days=settings.lookback_days,
+                max_history_days=settings.max_history_days,
+                parallel=settings.max_parallel_requests,
+                personal_data=settings.personal_data,
+            )
+
+        def checkpoints() -> Checkpoints:
+            return self.checkpoints
+
+        rule = self.personal_data_rule
+        users = UsersStream(
+            self,
+            segment_ids=lambda: self.settings.users_segment_ids,
+            exports=lambda: self.users_exports,
+            personal_data=rule,
+        )
+        suppressions = [
+            SuppressionStream(
+                self,
+                suppression,
+                client=self.client_for,
+                options=options,
+                personal_data=rule,
+                checkpoints=checkpoints,
+            )
+            for suppression in SUPPRESSION_LISTS
+        ]
+        definitions = [
+            DefinitionStream(
+                self, definition, client=self.client_for, options=options, checkpoints=checkpoints
+            )
+            for definition in DEFINITIONS
+        ]
+        return [users, *suppressions, *definitions]
+
+    @property
+    def personal_data_rule(self) -> PersonalDataRule:
+        """The `pii` rule, which shapes the schemas: from the settings, or in a discovery
+        without a valid config, from `pii` and `pii_hash_key` as they are (keep if unset)."""
+        mode = self.config.get("pii")
+        if mode not in PII_MODES:
+            return PersonalDataRule()
+        key = self.config.get("pii_hash_key")
+        return PersonalDataRule(mode, str(key or "").encode())
+
+    def client_for(self, stop: threading.Event) -> BrazeClient:
+        """A client of the run's (its rate-limit pools shared) that gives up once `stop`
+        is set."""
+        return BrazeClient(
+            self.settings.client_options, logger=self.logger, pools=self.pools, stop=stop
+        )
+
+    @cached_property
+    def users_exports(self) -> UsersExports:
+        """The run's user exports (the bucket of users_export_url opened on first use)."""
+        settings = self.settings
+
+        def storage() -> ObjectStorage | None:
+            location = settings.users_export_location
+            if location is None:
+                return None
+            return ObjectStorage(
+                location,
+                settings.users_export_storage,
+                setting="users_export_url",
+                timeout_seconds=settings.request_timeout,
+                max_retries=settings.max_retries,
+            )
+
+        return UsersExports(
+            settings.users_options, client=self.client_for, storage=storage, logger=self.logger
+        )
 
     def currents_streams(self) -> list[CurrentsStream]:
         """One stream per Currents event type: from the catalog in a sync, from the
@@ -313,14 +440,36 @@ class TapBrazeDau(SdkTap):
             if isinstance(stream, ListStream) and stream.selected
         ]
 
-    def selected_stores(self) -> dict[str, tuple[str, Callable[[], object]]]:
-        """The selected streams read from a bucket, each with what it needs and a check:
-        a Currents stream lists `currents_url` down to its event type's folders."""
+    def selected_checks(self) -> dict[str, tuple[str, Callable[[], object]]]:
+        """The selected streams checked by a call of their own, each with what it needs
+        and the check: a Currents stream lists `currents_url` down to its event type's
+        folders; a suppression list asks one page of one day, a definition stream one
+        page of its list; `users` lists the export bucket, if any (a test starts no
+        export: that is no probe, it is the work)."""
         checks: dict[str, tuple[str, Callable[[], object]]] = {}
         for stream in self.streams.values():
             if isinstance(stream, CurrentsStream) and stream.selected:
                 needs = f"listing and reading {self.settings.currents_location}"
                 checks[stream.name] = (needs, partial(self.currents.folders_of, stream.name))
+        users = self.streams[USERS]
+        location = self.settings.users_export_location
+        if users.selected and location is not None:
+            needs = f"listing {location}/{BUCKET_FOLDER}"
+
+            def list_exports() -> object:
+                storage = self.users_exports.storage
+                assert storage is not None
+                return storage.folders(BUCKET_FOLDER)
+
+            checks[USERS] = (needs, list_exports)
+        elif users.selected:
+            checks[USERS] = (
+                f"{EXPORT.permission}; not probed: a test starts no export",
+                lambda: None,
+            )
+        for stream in self.streams.values():
+            if isinstance(stream, (SuppressionStream, DefinitionStream)) and stream.selected:
+                checks[stream.name] = (stream.permissions, partial(stream.probe, self.client_for))
         return checks
 
     @staticmethod
@@ -405,7 +554,7 @@ class TapBrazeDau(SdkTap):
                 tap.now(),
                 tap.logger,
                 full_table=tap.selected_full_table(),
-                stores=tap.selected_stores(),
+                checks=tap.selected_checks(),
             )
         except ConfigValidationError as exc:
             for error in exc.errors:

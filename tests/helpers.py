@@ -17,6 +17,9 @@ from typing import Any
 
 from braze_emulator import WORKSPACE, BrazeEmulator, LoggedRequest
 from tap_braze_dau.declarations import APP
+from tap_braze_dau.exports.definitions import DEFINITIONS
+from tap_braze_dau.exports.streams import USERS
+from tap_braze_dau.exports.suppressions import SUPPRESSION_LISTS
 from tap_braze_dau.streams import BY_NAME, FULL_TABLE, STREAMS
 
 #: A key that is easy to find in any output: no test may ever see it printed.
@@ -24,7 +27,15 @@ API_KEY = "sk-test-9f8e7d6c5b4a-DO-NOT-LEAK"
 TAP = [sys.executable, "-m", "tap_braze_dau"]
 ROOT = Path(__file__).resolve().parent.parent
 #: Every stream the tap declares, in the order the SDK syncs them (by name).
-ALL_STREAMS = tuple(sorted([s.name for s in STREAMS] + [s.name for s in FULL_TABLE]))
+ALL_STREAMS = tuple(
+    sorted(
+        [s.name for s in STREAMS]
+        + [s.name for s in FULL_TABLE]
+        + [USERS]
+        + [s.name for s in SUPPRESSION_LISTS]
+        + [d.name for d in DEFINITIONS]
+    )
+)
 #: The daily series streams with one series per app (the KPIs' shape), by name.
 KPI_STREAMS = tuple(sorted(s.name for s in STREAMS if s.dimensions == (APP,) and not s.hourly))
 
@@ -287,6 +298,12 @@ DOCUMENTED_SETTINGS = (
     "currents_skip_bad_files",
     "pii",
     "pii_hash_key",
+    "users_segment_ids",
+    "users_fields_to_export",
+    "users_export_timeout_minutes",
+    "users_export_url",
+    "users_export_storage_options",
+    "users_export_settle_seconds",
 )
 
 

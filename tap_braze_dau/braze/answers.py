@@ -82,10 +82,13 @@ def data_of(
     now: float,
     fallback_wait: float,
     field: str | None = "data",
+    message_optional: bool = False,
 ) -> list[object]:
     """The `data` list (or the list at `field`: `events` for /events/list, `data.stats`
     for a Canvas' series, ...) of a successful answer, or the error the answer amounts
-    to. With `field` None the answer is one object (details): a list of just that one."""
+    to. With `field` None the answer is one object (details): a list of just that one.
+    With `message_optional`, an answer without `message` is read too (the lists of
+    Content Blocks and templates document none); one with another message is not."""
     status = answer.status
     if status == 429:
         raise rate_limited(answer.headers, now, fallback_wait)
@@ -104,7 +107,7 @@ def data_of(
         raise TransientError(f"HTTP {status} with a body that is not JSON: {snippet}") from None
     if not isinstance(body, dict):
         raise TransientError(f"HTTP {status} with a JSON body that is not an object")
-    if body.get("message") != "success":
+    if body.get("message") != "success" and not (message_optional and "message" not in body):
         message = redact(shown(body.get("message")), asked.secret)
         raise TransientError(f"HTTP {status} but message {message} instead of 'success'")
     if field is None:

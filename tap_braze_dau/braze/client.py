@@ -1,7 +1,7 @@
 """HTTP to Braze's endpoints: auth, retries, the rate-limit pause of each pool.
 
 One client serves every stream of a run:
-- each request is bounded in time and size (`transport.get`) and its answer interpreted
+- each request is bounded in time and size (`transport.send`) and its answer interpreted
   in one place (`answers`);
 - a 429 pauses every request of the endpoint's pool until `X-RateLimit-Reset`
   (`rate_limits`), then retries; those waits do not use up `max_retries`;
@@ -38,6 +38,7 @@ from tap_braze_dau.declarations import Endpoint
 from tap_braze_dau.errors import (
     AbandonedAttempt,
     BrazeUnavailableError,
+    Busy,
     FetchCancelled,
     PoolHeld,
     RateLimitedError,
@@ -75,6 +76,11 @@ class Request:
     params: Mapping[str, str | int]
     description: str
     context: Mapping[str, str] = field(default_factory=dict)
+    #: A POST of this JSON body (None: a GET).
+    body: Mapping[str, object] | None = None
+    #: A 429 says the request cannot be served now (a segment's export already running),
+    #: not that its pool is spent: it raises `Busy` at once, and holds no pool.
+    busy_on_429: bool = False
 
 
 def log_request_duration(request: Request, status: int, seconds: float) -> None:
@@ -223,7 +229,7 @@ class BrazeClient:
 
     def session(self) -> requests.Session:
         """The calling thread's session (each worker keeps its own connections); a new
-        one after an attempt was abandoned at `request_timeout` (transport.get)."""
+        one after an attempt was abandoned at `request_timeout` (transport.send)."""
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
@@ -240,8 +246,12 @@ class BrazeClient:
         try:
             self._pools.count_sent(request.endpoint.pool)
             started = time.perf_counter()
-            answer = transport.get(
-                self.session(), url, request.params, timeout=self._options.request_timeout
+            answer = transport.send(
+                self.session(),
+                url,
+                request.params,
+                timeout=self._options.request_timeout,
+                json_body=request.body,
             )
             log_request_duration(request, answer.status, time.perf_counter() - started)
             self._pace(request.endpoint.pool, answer.headers)
@@ -251,6 +261,7 @@ class BrazeClient:
                 now=time.time(),
                 fallback_wait=self._options.retry_wait_seconds,
                 field=request.endpoint.answer_field,
+                message_optional=request.endpoint.message_optional,
             )
         except AbandonedAttempt as exc:
             self._local.session = None  # still in use by the abandoned read
@@ -258,6 +269,8 @@ class BrazeClient:
         except TransientError as exc:
             raise TransientError(self.redact(str(exc))) from None
         except RateLimitedError as exc:
+            if request.busy_on_429:
+                raise Busy(self.redact(str(exc))) from None
             gate.hold_until(exc.resume_at)
             self._logger.warning(
                 "Rate limited by Braze (HTTP 429) on %s; the requests of rate-limit pool "

@@ -1,4 +1,4 @@
-"""One HTTP GET whose whole duration and body size are bounded.
+"""One HTTP request (a GET, or a POST of JSON) whose whole duration and body size are bounded.
 
 `requests` applies its timeout to each read of the socket, not to the whole answer: a
 server (or a proxy) that sends the headers and then one byte every half second keeps a
@@ -161,6 +161,7 @@ def _read(
     timeout: float,
     max_bytes: int,
     attempt: _Attempt,
+    json_body: Mapping[str, object] | None = None,
 ) -> None:
     # Chunks, joined once at the end: a growing buffer would hold the body twice (and an
     # oversized one up to twice the bound) while it is reallocated.
@@ -168,8 +169,14 @@ def _read(
     try:
         # Never follow a redirect: a Braze endpoint does not redirect, a proxy, a captive
         # portal or a mistyped api_url does, and only api_url may be asked (answers.py).
-        with session.get(
-            url, params=dict(params), timeout=timeout, stream=True, allow_redirects=False
+        with session.request(
+            "GET" if json_body is None else "POST",
+            url,
+            params=dict(params),
+            json=None if json_body is None else dict(json_body),
+            timeout=timeout,
+            stream=True,
+            allow_redirects=False,
         ) as response:
             attempt.headers_received = True
             declared = response.headers.get("Content-Length", "")
@@ -204,7 +211,7 @@ def _read(
         chunks.clear()
         attempt.done.set()
         if attempt.abandoned.is_set():
-            session.close()  # nobody else uses it any more (see `get`)
+            session.close()  # nobody else uses it any more (see `send`)
 
 
 def _describe(exc: BaseException) -> str:
@@ -213,15 +220,17 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def get(
+def send(
     session: requests.Session,
     url: str,
     params: Mapping[str, str | int],
     *,
     timeout: float,
     max_bytes: int = MAX_BODY_BYTES,
+    json_body: Mapping[str, object] | None = None,
 ) -> Answer:
-    """GET `url`; the whole answer within `timeout` seconds and `max_bytes` bytes.
+    """GET `url` (POST `json_body`, when given); the whole answer within `timeout`
+    seconds and `max_bytes` bytes.
 
     Raises `TransientError` for a broken connection, an undecodable or oversized body;
     `AbandonedAttempt` for a timeout, after which `session` belongs to the abandoned
@@ -231,7 +240,7 @@ def get(
     attempt = _Attempt()
     thread = threading.Thread(
         target=_read,
-        args=(session, url, params, timeout, max_bytes, attempt),
+        args=(session, url, params, timeout, max_bytes, attempt, json_body),
         name="braze-request",
         daemon=True,
     )

@@ -167,6 +167,7 @@ class CurrentsStream(FastRecordStream):
     ) -> None:
         rule = source.options.personal_data
         self._personal = PersonalFields(fields=personal_fields(schema))
+        self.personal_data = (rule, self._personal)
         super().__init__(tap, schema=rule.apply_to_schema(schema, self._personal), name=name)
         self.primary_keys = ["id"]
         self.selected_by_default = False

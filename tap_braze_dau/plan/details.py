@@ -49,6 +49,8 @@ def active_days_of(
     """The days one campaign's (Canvas') series can have stats, from its details."""
     item = f"of {declaration.noun} {record[declaration.key_columns[0]]!r}"
     first_name, last_name = declaration.first_active, declaration.last_active
+    assert first_name is not None
+    assert last_name is not None, f"{declaration.name} plans no series"
     first = parse_instant(record.get(first_name), f"{first_name} {item}")
     last = parse_instant(record.get(last_name), f"{last_name} {item}")
     return active_days(first, last, conversion_window_days)
@@ -129,13 +131,18 @@ class Details:
         found: dict[str, dict[str, Any]] = {}
         for item_id, result in fetcher.map(ids):
             if isinstance(result, BrazeRequestError):
+                stats = (
+                    " Its stats are not requested this run; their bookmark stays where it was."
+                    if declaration.first_active is not None
+                    else ""
+                )
                 self._logger.warning(
                     "Skipped %s %r: Braze refused its details (%s): it was deleted since "
-                    "the list was read. Its stats are not requested this run; their "
-                    "bookmark stays where it was.",
+                    "the list was read.%s",
                     declaration.noun,
                     item_id,
                     result.braze_says or f"HTTP {result.status}",
+                    stats,
                 )
                 continue
             found[item_id] = result

@@ -31,8 +31,9 @@ from tap_braze_dau.singer.settings import Settings
 from tap_braze_dau.streams import DETAILS_BY_NAME, LISTS_BY_NAME
 
 FullTable = ListDeclaration | DetailsDeclaration
-#: A stream read from a bucket: what it needs (to say it), and a check that lists it.
-StoreCheck = tuple[str, Callable[[], object]]
+#: A stream checked by a call of its own (a bucket listed, a page asked): what it needs
+#: (to say it), and the call, which raises `BrazeFatalError` when it fails.
+StreamCheck = tuple[str, Callable[[], object]]
 #: What one probe checks: a series (of a series stream), or a list or details stream.
 Probe = tuple[SeriesKey, StreamDeclaration] | FullTable
 
@@ -43,18 +44,18 @@ def check_connection(
     now: dt.datetime,
     logger: logging.Logger,
     full_table: Sequence[FullTable] = (),
-    stores: Mapping[str, StoreCheck] | None = None,
+    checks: Mapping[str, StreamCheck] | None = None,
 ) -> bool:
     """True when every series a sync would sync (`order`, as `TapBrazeDau.sync_order`
     lists them), every list and details stream (`full_table`) and every stream read from
-    a bucket (`stores`: stream -> (what it needs, a check that lists it)) answers; logs,
+    a bucket or an export (`checks`: stream -> (what it needs, its check)) answers; logs,
     stream by stream, what failed and why. A stream with an event, product or segment
     dimension is probed with the series of its first value only (each app), not with
     every one; a value Braze refuses is a warning, as in a sync."""
     streams: dict[str, StreamDeclaration | FullTable] = {key.stream: s for key, s in order}
     streams.update({declaration.name: declaration for declaration in full_table})
-    stores = stores or {}
-    if not streams and not stores:
+    checks = checks or {}
+    if not streams and not checks:
         logger.error("Connection test: no stream is selected, so a sync would do nothing")
         return False
     jobs: list[Probe] = [*probes(order), *full_table]
@@ -92,14 +93,14 @@ def check_connection(
         if failure is not None and str(failure) not in failures.get(name, []):
             failures.setdefault(name, []).append(str(failure))
 
-    for name, (needs, check) in stores.items():
+    for name, (needs, check) in checks.items():
         try:
             check()
         except BrazeFatalError as exc:
             failures.setdefault(name, []).append(str(exc))
             logger.error("Connection test: stream '%s' (%s): %s", name, needs, exc)
         else:
-            logger.info("Connection test: stream '%s' (%s): OK, listed", name, needs)
+            logger.info("Connection test: stream '%s' (%s): OK", name, needs)
 
     for name, declaration in streams.items():
         label = f"Connection test: stream '{name}' ({declaration.endpoint.permission})"
@@ -114,7 +115,7 @@ def check_connection(
     if failures:
         logger.error("Connection test failed for: %s", ", ".join(failures))
         return False
-    logger.info("Connection test passed: %s answered", ", ".join([*streams, *stores]))
+    logger.info("Connection test passed: %s answered", ", ".join([*streams, *checks]))
     return True
 
 

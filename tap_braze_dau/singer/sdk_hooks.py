@@ -2,7 +2,8 @@
 
 Everything else goes through the SDK's public surface (`Stream.get_records`,
 `Tap.load_state`, `Tap.state_writer`, `Tap.cb_test`, ...). These have no public
-equivalent: a bookmark that never moves back (`SdkStream`), config validation reported
+equivalent: a bookmark that never moves back and a catalog's schema under the `pii`
+rule (`SdkStream`), config validation reported
 once per setting (`SdkTap`), and, for streams of millions of records (Currents), RECORD
 messages written straight to stdout and a schema that grows mid-stream
 (`FastRecordStream`). tests/unit/test_sdk_contract.py checks the SDK behaviour each
@@ -19,18 +20,68 @@ from typing import Any
 
 from singer_sdk import Stream, Tap
 from singer_sdk.contrib.msgspec import encoder
-from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.exceptions import ConfigValidationError, MapperNotInitialized
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.types import Context, Record
 from singer_sdk.mapper import SameRecordTransform
-from singer_sdk.singerlib import StateMessage
+from singer_sdk.singerlib import Catalog, StateMessage
 from typing_extensions import override
+
+from tap_braze_dau.personal_data import PersonalDataRule, PersonalFields
 
 
 class SdkStream(Stream):
     """A stream whose bookmark never moves back (and, without a replication key, is the
-    stream's own business: the SDK keeps none), and whose records are always followed by
-    a STATE."""
+    stream's own business: the SDK keeps none), whose records are always followed by a
+    STATE, and whose schema follows the `pii` rule even where the catalog was discovered
+    under another one (`personal_data`)."""
+
+    #: The `pii` rule and the stream's personal fields, for streams that carry any.
+    personal_data: tuple[PersonalDataRule, PersonalFields] | None = None
+
+    @override
+    def apply_catalog(self, catalog: Catalog) -> None:
+        """The SDK's, then the `pii` rule applied to the catalog's schema.
+
+        Relies on: the SDK takes a selected stream's schema from its catalog entry into
+        `_input_schema`, which `effective_schema` (the SCHEMA message, the fields kept)
+        returns. A catalog discovered under `pii: keep` and run under `hash` must not
+        announce an address field of the wrong type, nor under `drop` a dropped one.
+        """
+        super().apply_catalog(catalog)
+        if self.personal_data is not None and self._input_schema is not None:
+            rule, fields = self.personal_data
+            schema = rule.apply_to_schema(self._input_schema, fields)
+            if schema != self._input_schema:
+                self._input_schema = schema
+                self.register_schema()
+
+    def register_schema(self) -> None:
+        """Register the stream's schema (`effective_schema`) with the mapper, whose SCHEMA
+        messages and maps follow it, as the SDK registers a catalog's: its deselected
+        properties left out.
+
+        Relies on: the SDK registers each catalog entry's schema with the mapper when the
+        tap is built (`Tap.setup_mapper`, before the streams apply the catalog); a second
+        registration of a stream replaces the first; `_stream_maps` caches the maps of
+        the schema registered before. A discovery builds no mapper: nothing to do.
+        """
+        try:
+            mapper = self._tap.mapper
+        except MapperNotInitialized:
+            return
+        schema = self.effective_schema
+        properties = schema.get("properties", {})
+        selected = {
+            **schema,
+            "properties": {
+                name: value
+                for name, value in properties.items()
+                if self.mask.get(("properties", name), True)
+            },
+        }
+        mapper.register_raw_stream_schema(self.name, selected, self.primary_keys)
+        self._stream_maps = None
 
     @override
     def _write_state_message(self) -> None:
@@ -112,7 +163,8 @@ class FastRecordStream(SdkStream):
     buffer, so every record precedes the STATE that follows it. Anything else takes the
     SDK's own path. Deselected properties are removed either way.
 
-    Relies on: `_sync_records` is the generator `Stream.sync` drains; RECORD messages are
+    Relies on: `_sync_records` is the generator `Stream.sync` drains, once for a stream
+    (each partition in turn, as `partitions` lists them); RECORD messages are
     `{"type", "stream", "record", "time_extracted"}` (no `version` unless ACTIVATE_VERSION
     is on); `state_manager.is_flushed` makes `_write_state_message` write; the mapper
     rebuilds a stream's maps when its schema is registered again.
@@ -150,17 +202,24 @@ class FastRecordStream(SdkStream):
         out = sys.stdout.buffer
         head = b'{"type":"RECORD","stream":' + encoder.encode(self.name) + b',"record":'
         written = 0
+        # As the SDK's own path: the given partition, else each of the stream's in turn.
+        contexts: list[Context | None] = [context]
+        if context is None and self.partitions:
+            contexts = list(self.partitions)
         with self.get_record_counter() as counter, self.get_sync_timer():
             tail = b',"time_extracted":' + encoder.encode(utc_now()) + b"}\n"
-            for record in self.get_records(context):
-                assert isinstance(record, dict)
-                for name in deselected:
-                    record.pop(name, None)
-                out.write(head + encoder.encode(record) + tail)
-                written += 1
-                if written % 10_000 == 0:
-                    counter.increment(10_000)
-                    tail = b',"time_extracted":' + encoder.encode(utc_now()) + b"}\n"
+            for partition in contexts:
+                current = partition or None
+                self.get_context_state(current)  # the partition's entry in the state
+                for record in self.get_records(current):
+                    assert isinstance(record, dict)
+                    for name in deselected:
+                        record.pop(name, None)
+                    out.write(head + encoder.encode(record) + tail)
+                    written += 1
+                    if written % 10_000 == 0:
+                        counter.increment(10_000)
+                        tail = b',"time_extracted":' + encoder.encode(utc_now()) + b"}\n"
             counter.increment(written % 10_000)
         FastRecordStream.written_directly += written
         self.state_manager.is_flushed = False
@@ -175,8 +234,5 @@ class FastRecordStream(SdkStream):
         self._schema = copy.deepcopy(schema)
         if self._input_schema is not None:
             self._input_schema = copy.deepcopy(schema)
-        self._tap.mapper.register_raw_stream_schema(
-            self.name, self.effective_schema, self.primary_keys
-        )
-        self._stream_maps = None  # the maps of the old schema
+        self.register_schema()
         self._write_schema_message()

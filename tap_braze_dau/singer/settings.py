@@ -22,8 +22,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import typing as th
 
-from tap_braze_dau.braze.client import ClientOptions
+from tap_braze_dau.braze.client import ClientOptions, default_user_agent
 from tap_braze_dau.declarations import WORKSPACE_APP_ID
+from tap_braze_dau.exports.definitions import DEFINITIONS
+from tap_braze_dau.exports.records import EXPORTABLE_FIELDS
+from tap_braze_dau.exports.suppressions import SUPPRESSION_LISTS
+from tap_braze_dau.exports.users import EXPORT, UsersOptions
 from tap_braze_dau.personal_data import PII_MODES, PersonalDataRule, PiiMode
 from tap_braze_dau.plan.jobs import PlanOptions
 from tap_braze_dau.plan.windows import MAX_WINDOW_DAYS, parse_date
@@ -265,6 +269,30 @@ def _check_storage_options(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _check_users_export_url(value: object) -> list[str]:
+    try:
+        parse_location(value, "users_export_url")
+    except ValueError as exc:
+        return [str(exc)]
+    return []
+
+
+def _check_users_storage_options(config: Mapping[str, Any]) -> list[str]:
+    """The options of `users_export_storage_options`, for the store `users_export_url`
+    names."""
+    try:
+        location = parse_location(config.get("users_export_url"), "users_export_url")
+    except ValueError:
+        if config.get("users_export_storage_options"):
+            return ["users_export_storage_options: set users_export_url too"]
+        return []
+    options = config.get("users_export_storage_options")
+    if options is None:
+        return []  # the fallback (currents_storage_options) is checked as itself
+    _checked, problems = check_storage_options(options, location, "users_export_storage_options")
+    return problems
+
+
 def _check_pii(config: Mapping[str, Any]) -> list[str]:
     key = config.get("pii_hash_key")
     if config.get("pii") == "hash" and not (isinstance(key, str) and key):
@@ -299,6 +327,12 @@ def _api_key_problems(config: Mapping[str, Any]) -> list[str]:
 _PERMISSIONS = ", ".join(
     [f"`{s.endpoint.permission}` ({s.name})" for s in STREAMS]
     + [f"`{s.endpoint.permission}` ({s.name})" for s in FULL_TABLE]
+    + [f"`{EXPORT.permission}` (users)"]
+    + [f"`{s.permission}` ({s.name})" for s in SUPPRESSION_LISTS]
+    + [
+        f"`{d.list_endpoint.permission}` and `{d.info_endpoint.permission}` ({d.name})"
+        for d in DEFINITIONS
+    ]
 )
 
 SETTINGS: tuple[Setting, ...] = (
@@ -571,6 +605,71 @@ SETTINGS += (
         ),
     ),
 )
+SETTINGS += (
+    Setting(
+        "users_segment_ids",
+        "string_list",
+        check=_names_check("users_segment_ids"),
+        description=(
+            "Segments whose users the `users` stream exports (their API identifiers), "
+            "one partition each. Required when `users` is selected."
+        ),
+    ),
+    Setting(
+        "users_fields_to_export",
+        "string_list",
+        default=list(EXPORTABLE_FIELDS),
+        check=_names_check("users_fields_to_export"),
+        description=(
+            "Profile fields the `users` export asks for (Braze's fields_to_export; "
+            "braze_id is always asked). Default: every field of Braze's table of "
+            "exportable fields."
+        ),
+    ),
+    Setting(
+        "users_export_timeout_minutes",
+        "number",
+        default=90,
+        greater_than=0,
+        unit="minutes",
+        description=(
+            "How long one segment's export may take, from asking for it to having all "
+            "of it (Braze takes up to an hour for large workspaces); past it the run "
+            "fails naming the segment."
+        ),
+    ),
+    Setting(
+        "users_export_url",
+        "string",
+        check=_check_users_export_url,
+        description=(
+            "The workspace's export bucket (s3://bucket, gs://bucket, az://container, or "
+            "a local folder), for workspaces whose exports go to their own bucket "
+            "instead of a download URL: the files are read under segment-export/ there."
+        ),
+    ),
+    Setting(
+        "users_export_storage_options",
+        "object",
+        secret=True,
+        description=(
+            "Credentials and endpoint of the users_export_url store, named as in "
+            "currents_storage_options. Unset: currents_storage_options when both URLs "
+            "are of the same kind of store, else the provider's environment chain."
+        ),
+    ),
+    Setting(
+        "users_export_settle_seconds",
+        "number",
+        default=300,
+        greater_than=0,
+        unit="seconds",
+        description=(
+            "Braze writes no manifest into a bucket: an export there counts as complete "
+            "once no new file has appeared under its prefix for this long."
+        ),
+    ),
+)
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
@@ -613,6 +712,7 @@ def validate_settings(config: Mapping[str, Any]) -> list[str]:
             errors.extend(setting.problems(value))
     errors.extend(_check_dates_in_order(config))
     errors.extend(_check_storage_options(config))
+    errors.extend(_check_users_storage_options(config))
     errors.extend(_check_pii(config))
     return errors
 
@@ -660,11 +760,17 @@ class Settings:
     currents_lookback_hours: int = 48
     currents_skip_bad_files: bool = False
     personal_data: PersonalDataRule = field(default_factory=PersonalDataRule)
+    users_segment_ids: tuple[str, ...] = ()
+    users_fields: tuple[str, ...] = EXPORTABLE_FIELDS
+    users_export_timeout_minutes: float = 90.0
+    users_export_location: Location | None = None
+    users_export_storage: StorageOptions = field(default_factory=StorageOptions)
+    users_export_settle_seconds: float = 300.0
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value of the settings: no output may contain one."""
-        found = [self.api_key, *self.currents_storage.secrets]
+        found = [self.api_key, *self.currents_storage.secrets, *self.users_export_storage.secrets]
         if self.personal_data.key:
             found.append(self.personal_data.key.decode())
         return tuple(found)
@@ -692,6 +798,20 @@ class Settings:
             zone=self.zone,
             end_date=self.end_date,
             stats_lookback_days=self.stats_lookback_days,
+        )
+
+    @property
+    def users_options(self) -> UsersOptions:
+        return UsersOptions(
+            segment_ids=self.users_segment_ids,
+            fields=self.users_fields,
+            timeout_seconds=self.users_export_timeout_minutes * 60,
+            settle_seconds=self.users_export_settle_seconds,
+            retry_wait_seconds=self.retry_wait_seconds,
+            request_timeout=self.request_timeout,
+            user_agent=self.user_agent or default_user_agent(),
+            parallel=self.max_parallel_requests,
+            to_bucket=self.users_export_location is not None,
         )
 
     @property
@@ -745,7 +865,12 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         personal_data=PersonalDataRule(
             mode=_pii_mode(get("pii")), key=str(config.get("pii_hash_key") or "").encode()
         ),
+        users_segment_ids=tuple(config.get("users_segment_ids") or ()),
+        users_fields=tuple(get("users_fields_to_export")),
+        users_export_timeout_minutes=float(get("users_export_timeout_minutes")),
+        users_export_settle_seconds=float(get("users_export_settle_seconds")),
         **_currents(config),
+        **_users_export(config),
     )
 
 
@@ -765,3 +890,19 @@ def _currents(config: Mapping[str, Any]) -> dict[str, Any]:
         config.get("currents_storage_options"), location, "currents_storage_options"
     )
     return {"currents_location": location, "currents_storage": options}
+
+
+def _users_export(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The bucket of `users_export_url` and its options (those of Currents when unset
+    and Currents are in the same kind of store), once `validate_settings` passed."""
+    if not config.get("users_export_url"):
+        return {}
+    location = parse_location(config["users_export_url"], "users_export_url")
+    options = config.get("users_export_storage_options")
+    setting = "users_export_storage_options"
+    if options is None and config.get("currents_url"):
+        currents = parse_location(config["currents_url"], "currents_url")
+        if currents.scheme == location.scheme:
+            options, setting = config.get("currents_storage_options"), "currents_storage_options"
+    checked, _problems = check_storage_options(options, location, setting)
+    return {"users_export_location": location, "users_export_storage": checked}

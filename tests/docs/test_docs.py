@@ -101,6 +101,7 @@ def test_the_plugin_definitions_declare_everything_about_reports(
         "api_key",
         "currents_storage_options",
         "pii_hash_key",
+        "users_export_storage_options",
     ]
     assert definition["settings_group_validation"] == [["api_key"]]
     assert definition["executable"] == "tap-braze-dau"

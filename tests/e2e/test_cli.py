@@ -101,13 +101,29 @@ def test_about_lists_every_setting_and_marks_the_key_secret() -> None:
         assert capability in about["capabilities"]
 
 
+#: The user-level exports: (key, replication key) as the issue lists them.
+EXPORTS = {
+    "users": (["segment_id", "braze_id"], None),
+    "email_hard_bounces": (["email", "hard_bounced_at"], "hard_bounced_at"),
+    "email_unsubscribes": (["email", "unsubscribed_at"], "unsubscribed_at"),
+    "content_blocks": (["content_block_id"], "last_edited"),
+    "email_templates": (["email_template_id"], "updated_at"),
+}
+
+
 def test_discover_needs_no_config_and_describes_every_stream() -> None:
     streams = {entry["tap_stream_id"]: entry for entry in discovered_catalog()["streams"]}
     assert sorted(streams) == sorted(ALL_STREAMS)
     for name, entry in streams.items():
         properties = entry["schema"]["properties"]
         full_table = LISTS_BY_NAME.get(name) or DETAILS_BY_NAME.get(name)
-        if full_table is not None:
+        if name in EXPORTS:
+            keys, replication_key = EXPORTS[name]
+            assert entry["key_properties"] == keys
+            assert entry.get("replication_key") == replication_key
+            method = "INCREMENTAL" if replication_key else "FULL_TABLE"
+            assert entry["replication_method"] == method
+        elif full_table is not None:
             assert entry["key_properties"] == list(full_table.key_columns)
             assert entry["replication_method"] == "FULL_TABLE"
             assert not entry.get("replication_key")

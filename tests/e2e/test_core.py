@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-from braze_emulator import BrazeEmulator, Segment
+from braze_emulator import (
+    BrazeEmulator,
+    ContentBlock,
+    EmailTemplate,
+    Segment,
+    many_suppressions,
+    many_users,
+)
 from braze_emulator.messaging import Campaign, Canvas
 from tap_braze_dau.tap import TapBrazeDau
 from tests.helpers import ALL_STREAMS, API_KEY
@@ -46,6 +53,29 @@ EMULATOR = BrazeEmulator(
             variants=2,
         ),
     },
+    users={"seg-1": many_users(30, segment_id="seg-1")},
+    hard_bounces=many_suppressions(
+        40,
+        dt.datetime(2024, 12, 1, tzinfo=dt.timezone.utc),
+        dt.datetime(2024, 12, 30, tzinfo=dt.timezone.utc),
+    ),
+    unsubscribes=many_suppressions(
+        20,
+        dt.datetime(2024, 12, 1, tzinfo=dt.timezone.utc),
+        dt.datetime(2024, 12, 30, tzinfo=dt.timezone.utc),
+        salt=1,
+    ),
+    content_blocks={
+        "cb-1": ContentBlock(
+            "Footer", "<p>bye</p>", dt.datetime(2024, 9, 1), dt.datetime(2024, 10, 1)
+        )
+    },
+    email_templates={
+        "t-1": EmailTemplate(
+            "Welcome", "Hi", "<b>hi</b>", dt.datetime(2024, 9, 1), dt.datetime(2024, 10, 1)
+        )
+    },
+    export_delay=0.05,
 ).start()
 
 SAMPLE_CONFIG = {
@@ -56,6 +86,7 @@ SAMPLE_CONFIG = {
     "end_date": "2024-12-31",
     "window_days": 50,
     "retry_wait_seconds": 0.01,
+    "users_segment_ids": ["seg-1"],
 }
 
 

@@ -69,7 +69,7 @@ def server() -> Iterator[Callable[[Callable[[socket.socket], None]], str]]:
 def timed_get(url: str, timeout: float) -> tuple[float, BaseException | None]:
     started = time.monotonic()
     try:
-        transport.get(requests.Session(), url, {"length": 1}, timeout=timeout)
+        transport.send(requests.Session(), url, {"length": 1}, timeout=timeout)
     except TransientError as exc:
         return time.monotonic() - started, exc
     return time.monotonic() - started, None
@@ -101,7 +101,7 @@ def test_a_prompt_answer_is_read_whole(
     server: Callable[[Callable[[socket.socket], None]], str],
 ) -> None:
     url = server(lambda c: c.sendall(HEAD + BODY))
-    answer = transport.get(requests.Session(), url, {"length": 1}, timeout=5)
+    answer = transport.send(requests.Session(), url, {"length": 1}, timeout=5)
     assert answer.status == 200
     assert answer.body == BODY
 
@@ -153,19 +153,21 @@ def test_a_streamed_body_is_bounded_by_the_max_bytes_it_is_given(
     url = server(lambda connection: connection.sendall(head + chunked(body)))
     if refused:
         with pytest.raises(TransientError, match="larger than"):
-            transport.get(requests.Session(), url, {"length": 1}, timeout=5, max_bytes=1000)
+            transport.send(requests.Session(), url, {"length": 1}, timeout=5, max_bytes=1000)
     else:
-        answer = transport.get(requests.Session(), url, {"length": 1}, timeout=5, max_bytes=1000)
+        answer = transport.send(requests.Session(), url, {"length": 1}, timeout=5, max_bytes=1000)
         assert answer.body == body
 
 
 def test_a_request_abandoned_at_the_timeout_keeps_its_session_to_itself() -> None:
     """`requests.Session` is not thread-safe, and an abandoned read may still be using
     its session: the retry that follows gets a new one; a request that was answered
-    leaves the session to the next (its connections are reused)."""
+    leaves the session to the next (its connections are reused). The first answer
+    trickles in a byte every 0.2 s: only the whole-request bound can end it (a stall
+    would race the socket's own read timeout, which frees the session)."""
     key = "sk-transport-test-key-000000"
     with BrazeEmulator(api_key=key, apps={"ios": dt.date(2024, 1, 1)}) as braze:
-        braze.add_fault(Fault("stall", seconds=1.5, count=1))
+        braze.add_fault(Fault("trickle", seconds=0.2, count=1))
         options = ClientOptions(
             api_key=key,
             api_url=braze.url,
@@ -177,7 +179,7 @@ def test_a_request_abandoned_at_the_timeout_keeps_its_session_to_itself() -> Non
         request = Request("dau", DAU.endpoint, {"length": 2}, "/kpi/dau/data_series (test)")
         abandoned = client.session()
         assert client.fetch(request)
-        assert [r.fault for r in braze.requests] == ["stall", None]
+        assert [r.fault for r in braze.requests] == ["trickle", None]
         retried = client.session()
         assert retried is not abandoned
         assert client.fetch(request)

@@ -19,9 +19,17 @@ from typing import Any
 import pytest
 import yaml
 
-from braze_emulator import WORKSPACE, BrazeEmulator, Fault, Segment
+from braze_emulator import (
+    WORKSPACE,
+    BrazeEmulator,
+    Fault,
+    Segment,
+    many_suppressions,
+    many_users,
+)
 from braze_emulator.currents import currents_tree, hours_between, write_folder
 from braze_emulator.messaging import Campaign, Canvas
+from tap_braze_dau.personal_data import PersonalDataRule
 from tap_braze_dau.streams import BY_NAME
 from tests.helpers import ALL_STREAMS, API_KEY, ROOT, bookmarks_of, day_range
 from tests.pipelines.postgres import PostgresServer, start_postgres
@@ -73,6 +81,8 @@ def braze() -> Iterator[BrazeEmulator]:
         # one of each, so that a run of every stream asks for every kind of data
         campaigns={"c-1": Campaign("Year end", first_sent=sent, last_sent=sent)},
         canvases={"v-1": Canvas("Year end", first_entry=sent, last_entry=sent)},
+        users={"seg-all": many_users(20, segment_id="seg-all")},
+        export_delay=0.05,
     ) as emulator:
         yield emulator
 
@@ -823,12 +833,15 @@ def test_a_fresh_project_adds_the_tap_from_its_definition_file(
         "api_key",
         "currents_storage_options",
         "pii_hash_key",
+        "users_export_storage_options",
     }
 
     meltano(project, "config", "set", "tap-braze-dau", "api_url", braze.url)
     meltano(project, "config", "set", "tap-braze-dau", "app_ids", '["ios"]')
     meltano(project, "config", "set", "tap-braze-dau", "start_date", "2024-12-01")
     meltano(project, "config", "set", "tap-braze-dau", "end_date", LAST.isoformat())
+    # `users` needs its segments (every stream is selected): a sync without fails at once
+    meltano(project, "config", "set", "tap-braze-dau", "users_segment_ids", '["seg-all"]')
     meltano(project, "config", "set", "target-jsonl", "destination_path", str(tmp_path / "out"))
     meltano(project, "config", "set", "target-jsonl", "do_timestamp_file", "false")
     (tmp_path / "out").mkdir()
@@ -843,7 +856,8 @@ def test_a_fresh_project_adds_the_tap_from_its_definition_file(
         for day, value in braze.expected(s, first, LAST).items()
     }
     # Meltano selects every stream unless told otherwise: the tap's other streams ran too
-    assert {r.stream for r in braze.data_requests()} == set(ALL_STREAMS)
+    # (but segment_details: this workspace has no segment to ask the details of)
+    assert {r.stream for r in braze.data_requests()} == set(ALL_STREAMS) - {"segment_details"}
 
 
 # -- Currents ------------------------------------------------------------------------------------
@@ -904,3 +918,57 @@ def test_postgres_loads_two_currents_event_types_one_row_per_event(
         )
         field = "email_address" if event_type.endswith("Send") else "name"
         assert loaded == [sample[field], str(sample["time"])]
+
+
+def test_postgres_loads_users_and_hard_bounces_joined_on_the_hashed_address(
+    installed: str, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """`users` (one segment) and `email_hard_bounces`, with `pii: hash`, through Meltano
+    into PostgreSQL, twice: one row per key, every profile and bounce there, and the
+    README's join finds exactly the users whose (hashed) address bounced."""
+    hash_key = "pii-hash-key-DO-NOT-LEAK-0123456789"
+    span = (
+        dt.datetime(2024, 12, 1, tzinfo=dt.timezone.utc),
+        dt.datetime(2024, 12, 31, 22, tzinfo=dt.timezone.utc),
+    )
+    users = many_users(600, segment_id="seg-all")
+    bounces = many_suppressions(150, *span)
+    schema = "braze_users"
+    with BrazeEmulator(
+        api_key=API_KEY,
+        today=LAST,
+        users={"seg-all": users},
+        hard_bounces=bounces,
+        export_delay=0.2,
+        users_per_file=100,
+    ) as braze:
+        pipeline = postgres_pipeline(
+            installed,
+            tmp_path,
+            braze,
+            postgres,
+            schema,
+            TAP_BRAZE_DAU_START_DATE="2024-12-01",
+            TAP_BRAZE_DAU_USERS_SEGMENT_IDS='["seg-all"]',
+            TAP_BRAZE_DAU_PII="hash",
+            TAP_BRAZE_DAU_PII_HASH_KEY=hash_key,
+            TAP_BRAZE_DAU__SELECT=json.dumps(["users.*", "email_hard_bounces.*"]),
+        )
+        for _run in range(2):
+            result = pipeline.run("target-postgres")
+            assert hash_key not in result.stdout + result.stderr
+    assert tables_in(postgres, schema) == ["email_hard_bounces", "users"]
+    assert primary_key_of(postgres, schema, "users") == ["braze_id", "segment_id"]
+    assert primary_key_of(postgres, schema, "email_hard_bounces") == ["email", "hard_bounced_at"]
+    rule = PersonalDataRule("hash", hash_key.encode())
+    loaded = dict(postgres.query(f"SELECT braze_id, email FROM {schema}.users"))
+    # (NULL reads as an empty string here: a user without an address)
+    assert loaded == {u["braze_id"]: rule.hash(u.get("email"), "email") or "" for u in users}
+    rows = postgres.query(f"SELECT email, hard_bounced_at FROM {schema}.email_hard_bounces")
+    assert len(rows) == len(bounces)
+    assert {email for email, _at in rows} == {rule.hash(e, "email") for e, _at in bounces}
+    joined = postgres.query(readme_query("users-bounces-query").replace("braze.", f"{schema}."))
+    bounced = {email.strip().lower() for email, _at in bounces}
+    want = {u["braze_id"] for u in users if u.get("email", "").strip().lower() in bounced}
+    assert want, "the emulator's bounces are some of its users' addresses"
+    assert {braze_id for _segment, braze_id, *_rest in joined} == want

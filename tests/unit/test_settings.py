@@ -86,6 +86,17 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"pii": "mask"}, "pii"),
     ({"pii": "hash"}, "pii_hash_key"),
     ({"pii_hash_key": "short"}, "pii_hash_key"),
+    ({"users_segment_ids": ["a", ""]}, "users_segment_ids"),
+    ({"users_fields_to_export": "email"}, "users_fields_to_export"),
+    ({"users_export_timeout_minutes": 0}, "users_export_timeout_minutes"),
+    ({"users_export_timeout_minutes": "soon"}, "users_export_timeout_minutes"),
+    ({"users_export_url": "https://x/y"}, "users_export_url"),
+    ({"users_export_storage_options": {"region": "x"}}, "users_export_storage_options"),
+    (
+        {"users_export_url": "s3://b", "users_export_storage_options": {"account_key": "1"}},
+        "users_export_storage_options",
+    ),
+    ({"users_export_settle_seconds": -5}, "users_export_settle_seconds"),
 ]
 
 
@@ -282,3 +293,49 @@ def test_currents_settings_parse() -> None:
     assert SECRET in settings.secrets
     assert "a-key-of-sixteen-chars" in settings.secrets
     assert parse_settings({"api_key": "k"}).currents_location is None
+
+
+def test_user_export_settings_parse_with_the_currents_options_as_fallback() -> None:
+    settings = parse_settings({"api_key": "k", "users_segment_ids": ["s1"]})
+    assert settings.users_options.segment_ids == ("s1",)
+    assert settings.users_options.timeout_seconds == 90 * 60
+    assert settings.users_options.settle_seconds == 300
+    assert settings.users_options.to_bucket is False
+    assert "email" in settings.users_fields
+    shared = parse_settings(
+        {
+            "api_key": "k",
+            "currents_url": "s3://currents",
+            "currents_storage_options": {"aws_access_key_id": "A", "aws_secret_access_key": SECRET},
+            "users_export_url": "s3://exports",
+        }
+    )
+    assert str(shared.users_export_location) == "s3://exports"
+    assert shared.users_export_storage.credentials_from == "currents_storage_options"
+    assert shared.users_options.to_bucket is True
+    own = parse_settings(
+        {
+            "api_key": "k",
+            "currents_url": "s3://currents",
+            "currents_storage_options": {
+                "aws_access_key_id": "A",
+                "aws_secret_access_key": "x" * 9,
+            },
+            "users_export_url": "s3://exports",
+            "users_export_storage_options": {
+                "aws_access_key_id": "B",
+                "aws_secret_access_key": SECRET,
+            },
+        }
+    )
+    assert own.users_export_storage.credentials_from == "users_export_storage_options"
+    assert SECRET in own.secrets
+    elsewhere = parse_settings(
+        {
+            "api_key": "k",
+            "currents_url": "s3://currents",
+            "currents_storage_options": {"aws_access_key_id": "A", "aws_secret_access_key": SECRET},
+            "users_export_url": "az://exports",
+        }
+    )
+    assert elsewhere.users_export_storage.credentials_from != "currents_storage_options"

@@ -1,0 +1,56 @@
+"""The profiles of an export's archive, one NDJSON line at a time: never whole in memory.
+
+Braze's download is a ZIP of several NDJSON files (their names undocumented); an export
+to the workspace's own bucket is one file per few thousand users, each a `.zip` or, with
+`output_format: gzip`, a `.gz`. All are read member by member, line by line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from tap_braze_dau.errors import BrazeDataError
+from tap_braze_dau.redaction import shown
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _lines(stream: Iterable[bytes], where: str) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            profile = json.loads(line)
+        except ValueError:
+            msg = f"{where}, line {number}, is not JSON: {shown(line[:80])}"
+            raise BrazeDataError(msg) from None
+        if not isinstance(profile, dict):
+            msg = f"{where}, line {number}, is not a user profile: {shown(profile)}"
+            raise BrazeDataError(msg)
+        yield profile
+
+
+def profiles(path: Path, where: str) -> Iterator[dict[str, Any]]:
+    """Every profile of a `.zip` (its members in name order), a `.gz` or plain NDJSON
+    file; `where` names it in messages."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            for member in sorted(archive.infolist(), key=lambda m: m.filename):
+                if member.is_dir():
+                    continue
+                with archive.open(member) as stream:
+                    yield from _lines(stream, f"{where}: {member.filename}")
+        return
+    with path.open("rb") as raw:
+        compressed = raw.read(2) == GZIP_MAGIC
+    if compressed:
+        with gzip.open(path, "rb") as stream:
+            yield from _lines(stream, where)
+        return
+    with path.open("rb") as stream:
+        yield from _lines(stream, where)
