@@ -34,7 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import analytics, currents, messaging, readings
+from bench import analytics, currents, messaging, readings, user_exports
 from braze_emulator import STREAMS, BrazeEmulator, Fault
 from tests.helpers import catalog_selecting
 
@@ -436,6 +436,7 @@ def main() -> None:
     print(messaging.report(args.latency), flush=True)
     print(readings.report(), flush=True)
     print(currents.report(), flush=True)
+    print(user_exports.report(), flush=True)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Runs twice: a full sync (no start_date: the tap discovers each series' history),
 after the emulator revises today's partial count, an incremental run that re-reads only
 the look-back days. Besides dau, which the project syncs by default, it opts in to two
 more streams (mau and new_users) the way a user would, through Meltano's `select` extra,
-and to two Currents event types, read from a folder where the emulator's generator
-writes a few hours of Braze-shaped Avro files (an hour more before the second run).
+to two Currents event types, read from a folder where the emulator's generator writes a
+few hours of Braze-shaped Avro files (an hour more before the second run), and to the
+users of one segment (an asynchronous export) and the hard bounces.
 Prints where the data went, what arrived, each series' last 90 days as a one-line chart,
 and the state Meltano kept. Nothing leaves 127.0.0.1.
 """
@@ -37,6 +38,9 @@ CURRENTS = {
     "users.messages.email.Send": "currents_messages_email_send",
     "users.behaviors.CustomEvent": "currents_behaviors_custom_event",
 }
+#: User-level exports opted in too: the users of one segment, and the hard bounces
+EXPORTS = ("users", "email_hard_bounces")
+SEGMENT = "seg-all"
 STATE_ID = "dev:tap-braze-dau-to-target-jsonl"
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -63,6 +67,8 @@ def start_emulator() -> tuple[subprocess.Popen[bytes], str]:
     ]
     for app_id, first_day in APPS.items():
         args += ["--app", f"{app_id}:{first_day}"]
+    # a segment of 2,000 users to export (ready 2 s after it is asked), a year of bounces
+    args += ["--many-users", f"{SEGMENT}:2000", "--suppressions", "500", "--export-delay", "2"]
     process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL)
     for _ in range(100):
         if url_file.exists() and url_file.read_text().strip():
@@ -152,6 +158,27 @@ def summarize_currents(output: Path, seen: dict[str, int]) -> None:
         )
 
 
+def analytics_requests(url: str) -> list[dict[str, Any]]:
+    """The emulator's log of the requests of the analytics streams (dau, mau, new_users)."""
+    logged = emulator_call(url, "/_emulator/requests")
+    assert isinstance(logged, list)
+    return [r for r in logged if isinstance(r, dict) and r.get("stream") in STREAMS]
+
+
+def summarize_exports(output: Path, seen: dict[str, int]) -> None:
+    """Rows the user-export streams' files got in the last run."""
+    for stream in EXPORTS:
+        path = output / f"{stream}.jsonl"
+        records = read_records(path, seen.get(stream, 0)) if path.exists() else []
+        seen[stream] = seen.get(stream, 0) + len(records)
+        what = (
+            f"profiles of segment {SEGMENT} (full table: every run exports it anew)"
+            if stream == "users"
+            else "hard bounces (incremental: the bookmarked day and the look-back again)"
+        )
+        print(f"  {path.relative_to(ROOT)}: {len(records)} {what}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--meltano", default="meltano", help="the meltano executable")
@@ -172,8 +199,9 @@ def main() -> None:
         # Opt in to two more streams beside dau, as a user would (README: choosing streams),
         # and to two Currents event types
         "TAP_BRAZE_DAU__SELECT": json.dumps(
-            [f"{stream}.*" for stream in (*STREAMS, *CURRENTS.values())]
+            [f"{stream}.*" for stream in (*STREAMS, *CURRENTS.values(), *EXPORTS)]
         ),
+        "TAP_BRAZE_DAU_USERS_SEGMENT_IDS": json.dumps([SEGMENT]),
         "TAP_BRAZE_DAU_CURRENTS_URL": str(currents),
         "TARGET_JSONL_DESTINATION_PATH": str(output),
     }
@@ -189,11 +217,13 @@ def main() -> None:
         print(f"Streams: {', '.join(STREAMS)} (TAP_BRAZE_DAU__SELECT opts in to the last two)\n")
         print("Run 1: meltano run tap-braze-dau target-jsonl  (no state: the whole history)")
         meltano(args.meltano, env, "run", "tap-braze-dau", "target-jsonl")
-        requests_1 = len(emulator_call(url, "/_emulator/requests"))  # type: ignore[arg-type]
+        requests_1 = len(analytics_requests(url))
         summarize(output, seen, charts=True)
-        print(f"  {requests_1} requests; the charts are each series' last 90 days")
+        print(f"  {requests_1} analytics requests; the charts are each series' last 90 days")
         summarize_currents(output, seen)
-        print(f"  ({events} events in 5 hours of Currents files under {currents})\n")
+        print(f"  ({events} events in 5 hours of Currents files under {currents})")
+        summarize_exports(output, seen)
+        print()
 
         today = dt.datetime.now(dt.timezone.utc).date().isoformat()
         revision = {"stream": "dau", "app_id": "ios", "day": today, "value": 4242}
@@ -206,9 +236,10 @@ def main() -> None:
         summarize(output, seen, charts=False)
         summarize_currents(output, seen)
         print("  (only the new hour's files were read: the state remembers every file read)")
-        requests_2 = len(emulator_call(url, "/_emulator/requests")) - requests_1  # type: ignore[arg-type]
+        summarize_exports(output, seen)
+        requests_2 = len(analytics_requests(url)) - requests_1
         print(
-            f"  {requests_2} requests: only the bookmarked day and the 3 look-back days "
+            f"  {requests_2} analytics requests: only the bookmarked day and the 3 look-back days "
             "before it, per series, were read again"
         )
         state = meltano(args.meltano, env, "state", "get", STATE_ID).strip().splitlines()[-1]
@@ -218,6 +249,11 @@ def main() -> None:
             if "newest_hour" in stream_state:
                 print(f"    {stream}: newest hour folder read {stream_state['newest_hour']}")
                 continue
+            if "replication_key_value" in stream_state:
+                print(f"    {stream}: {stream_state['replication_key_value']}")
+                continue
+            if stream == "users":
+                continue  # full table: nothing to remember
             marks = ", ".join(
                 f"{p['context']['app_id']} {p['replication_key_value']}"
                 for p in stream_state["partitions"]
@@ -228,7 +264,7 @@ def main() -> None:
         emulator.terminate()
         emulator.wait(timeout=10)
 
-    print(f"Data: {output}/{{{','.join((*STREAMS, *CURRENTS.values()))}}}.jsonl")
+    print(f"Data: {output}/{{{','.join((*STREAMS, *CURRENTS.values(), *EXPORTS))}}}.jsonl")
     print("  (target-jsonl appends; a re-read day appears again with its latest value,")
     print("   so read it keyed on (app_id, time), last line wins)")
     print(

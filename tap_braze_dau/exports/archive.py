@@ -8,11 +8,12 @@ to the workspace's own bucket is one file per few thousand users, each a `.zip` 
 from __future__ import annotations
 
 import gzip
-import json
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from tap_braze_dau.errors import BrazeDataError
 from tap_braze_dau.redaction import shown
@@ -21,11 +22,12 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 
 def _lines(stream: Iterable[bytes], where: str) -> Iterator[dict[str, Any]]:
+    decode = msgspec.json.decode  # a compiled decoder: most of the reading is this
     for number, line in enumerate(stream, start=1):
-        if not line.strip():
+        if len(line) < 3 and not line.strip():  # a blank line (strip() copies: not for all)
             continue
         try:
-            profile = json.loads(line)
+            profile = decode(line)
         except ValueError:
             msg = f"{where}, line {number}, is not JSON: {shown(line[:80])}"
             raise BrazeDataError(msg) from None

@@ -365,9 +365,11 @@ def export_files(
 
 
 def read_profile(profile: dict[str, Any], segment_id: str, where: str) -> dict[str, Any]:
-    """The record of one profile: the segment first, then the profile as Braze sent it."""
+    """The record of one profile: the profile as Braze sent it and its segment (added in
+    place: a copy of every profile costs more than the rest of its reading)."""
     key = profile.get(KEY_FIELD)
     if not isinstance(key, str) or not key:
         msg = f"{where}: a user profile without {KEY_FIELD}: {shown(sorted(profile))}"
         raise BrazeDataError(msg)
-    return {"segment_id": segment_id, **profile}
+    profile["segment_id"] = segment_id
+    return profile

@@ -192,3 +192,69 @@ def test_a_stream_s_records_are_always_followed_by_a_state() -> None:
     last_record = len(ours) - 1 - ours[::-1].index("RECORD")
     assert "STATE" in ours[last_record:]
     assert _parameters(Stream._write_state_message) == _parameters(SdkStream._write_state_message)
+
+
+def _users_catalog(pii: str) -> dict[str, Any]:
+    """The catalog a discovery under `pii` writes, with `users` selected."""
+    config = {"api_key": "k", "pii": pii, "pii_hash_key": "k" * 20}
+    catalog: dict[str, Any] = TapBrazeDau(config=config, setup_mapper=False).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] == "users"
+    return catalog
+
+
+def _stdout() -> io.TextIOWrapper:
+    """A stdout with a buffer, as the msgspec writer wants."""
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+
+
+def _schema_message(tap: TapBrazeDau, stream: str) -> dict[str, Any]:
+    out = _stdout()
+    with redirect_stdout(out):
+        tap.streams[stream]._write_schema_message()
+    out.flush()
+    assert isinstance(out.buffer, io.BytesIO)
+    message: dict[str, Any] = json.loads(out.buffer.getvalue().splitlines()[-1])
+    schema: dict[str, Any] = message["schema"]
+    return schema
+
+
+@pytest.mark.parametrize("mode", ["hash", "drop"])
+def test_a_catalog_discovered_under_another_pii_gets_the_rule_s_schema(mode: str) -> None:
+    """SdkStream.apply_catalog: the SDK registers the catalog's schema with its mapper
+    (whose SCHEMA message it is) before the streams apply the catalog, and takes the
+    stream's schema from it; the tap registers the rule's schema again."""
+    config = {"api_key": "k", "pii": mode, "pii_hash_key": "k" * 20, "users_segment_ids": ["s"]}
+    tap = TapBrazeDau(config=config, catalog=_users_catalog("keep"))
+    schema = _schema_message(tap, "users")
+    if mode == "hash":
+        assert "HMAC" in schema["properties"]["email"]["description"]
+        assert schema == _schema_message(
+            TapBrazeDau(config=config, catalog=_users_catalog("hash")), "users"
+        )
+    else:
+        assert "email" not in schema["properties"]
+        assert "devices" not in schema["properties"]
+    assert tap.streams["users"].effective_schema["properties"].keys() == schema["properties"].keys()
+
+
+def test_a_partitioned_fast_stream_reads_each_partition_in_order() -> None:
+    """FastRecordStream._sync_records: given no context, each of `partitions` in turn,
+    and the state gets an entry per partition, as the SDK's own path does."""
+    config = {"api_key": "k", "users_segment_ids": ["b", "a"]}
+    tap = TapBrazeDau(config=config, catalog=_users_catalog("keep"))
+    stream = tap.streams["users"]
+    asked: list[Any] = []
+
+    def get_records(context: Context | None) -> Iterable[dict[str, Any]]:
+        asked.append(context)
+        return iter(())
+
+    stream.get_records = get_records  # type: ignore[method-assign]
+    with redirect_stdout(_stdout()):
+        stream.sync()
+    assert asked == [{"segment_id": "b"}, {"segment_id": "a"}]
+    partitions = tap.state["bookmarks"]["users"]["partitions"]
+    assert [p["context"] for p in partitions] == [{"segment_id": "b"}, {"segment_id": "a"}]
