@@ -18,7 +18,8 @@ Authorization header if it had one: the API key must never reach this host.
 Faults with `stream="users_download"` (`dimension`: the segment id) apply here, to the
 downloads of a ready archive (not to its 403s before, nor after it expired): "status"
 (an XML error of that status; 503 is S3's `SlowDown`), "drop" (the connection closed
-unanswered), "truncate" (the full Content-Length announced, half the bytes sent) and
+unanswered), "truncate" (the full Content-Length announced, half the bytes sent),
+"trickle" (the archive 64 KiB at a time, `seconds` apart: a download that lasts) and
 "stall" (`seconds` of silence, then the real answer); other kinds are ignored here.
 """
 
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 DOWNLOAD_STREAM = "users_download"
 _PATH = re.compile(r"^/exports/(?P<prefix>[^/]+)\.zip$")
 _CHUNK = 1 << 20
+#: What a "trickle" fault sends at a time.
+_TRICKLE_CHUNK = 64 * 1024
 _S3_CODES = {500: "InternalError", 503: "SlowDown", 403: "AccessDenied", 400: "InvalidRequest"}
 
 
@@ -159,7 +162,8 @@ class DownloadHandler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "stall":
             time.sleep(fault.seconds)
         truncate = fault is not None and fault.kind == "truncate"
-        return 200, self._file(export, truncate=truncate), kind
+        pause = fault.seconds if fault is not None and fault.kind == "trickle" else 0.0
+        return 200, self._file(export, truncate=truncate, pause=pause), kind
 
     def _error(self, status: int, code: str, message: str, **extra: str) -> int:
         body = s3_error(code, message, **extra)
@@ -170,11 +174,13 @@ class DownloadHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         return status
 
-    def _file(self, export: Export, *, truncate: bool) -> int:
-        """Stream the export's ZIP; the body bytes written (half of it when truncating)."""
+    def _file(self, export: Export, *, truncate: bool, pause: float = 0.0) -> int:
+        """Stream the export's ZIP; the body bytes written (half of it when truncating;
+        with a `pause`, 64 KiB at a time, `pause` seconds apart)."""
         assert export.archive is not None
         size = export.archive_size
         limit = size // 2 if truncate else size
+        step = _TRICKLE_CHUNK if pause else _CHUNK
         self.send_response(200)
         self.send_header("Content-Type", "application/zip")
         self.send_header("Content-Length", str(size))
@@ -184,11 +190,14 @@ class DownloadHandler(BaseHTTPRequestHandler):
         try:
             with export.archive.open("rb") as file:
                 while sent < limit:
-                    chunk = file.read(min(_CHUNK, limit - sent))
+                    chunk = file.read(min(step, limit - sent))
                     if not chunk:
                         break
                     self.wfile.write(chunk)
                     sent += len(chunk)
+                    if pause:
+                        self.wfile.flush()
+                        time.sleep(pause)
             self.wfile.flush()
         except OSError:  # the client hung up, or the emulator stopped and removed the file
             self.close_connection = True

@@ -36,15 +36,10 @@ from tap_braze_dau.declarations import (
 )
 from tap_braze_dau.errors import BrazeFatalError
 from tap_braze_dau.exports.definitions import DEFINITIONS
-from tap_braze_dau.exports.streams import (
-    USERS,
-    DefinitionStream,
-    ExportsOptions,
-    SuppressionStream,
-    UsersStream,
-)
+from tap_braze_dau.exports.streams import DefinitionStream, ExportsOptions, SuppressionStream
 from tap_braze_dau.exports.suppressions import SUPPRESSION_LISTS
-from tap_braze_dau.exports.users import BUCKET_FOLDER, EXPORT, UsersExports
+from tap_braze_dau.exports.users import EXPORT, UsersExports
+from tap_braze_dau.exports.users_stream import USERS, UsersStream
 from tap_braze_dau.personal_data import PII_MODES, PersonalDataRule
 from tap_braze_dau.plan.activity import ActiveDays
 from tap_braze_dau.plan.bookmarks import bookmarks_of, completions_of
@@ -454,18 +449,18 @@ class TapBrazeDau(SdkTap):
         users = self.streams[USERS]
         location = self.settings.users_export_location
         if users.selected and location is not None:
-            needs = f"listing {location}/{BUCKET_FOLDER}"
 
-            def list_exports() -> object:
+            def list_exports() -> str:
                 storage = self.users_exports.storage
                 assert storage is not None
-                return storage.folders(BUCKET_FOLDER)
+                storage.folders()
+                return f"listed; {EXPORT.permission} not checked (a test starts no export)"
 
-            checks[USERS] = (needs, list_exports)
+            checks[USERS] = (f"listing {location}", list_exports)
         elif users.selected:
             checks[USERS] = (
-                f"{EXPORT.permission}; not probed: a test starts no export",
-                lambda: None,
+                EXPORT.permission,
+                lambda: "not checked: a test starts no export, the only way to check it",
             )
         for stream in self.streams.values():
             if isinstance(stream, (SuppressionStream, DefinitionStream)) and stream.selected:

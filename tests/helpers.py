@@ -18,8 +18,8 @@ from typing import Any
 from braze_emulator import WORKSPACE, BrazeEmulator, LoggedRequest
 from tap_braze_dau.declarations import APP
 from tap_braze_dau.exports.definitions import DEFINITIONS
-from tap_braze_dau.exports.streams import USERS
 from tap_braze_dau.exports.suppressions import SUPPRESSION_LISTS
+from tap_braze_dau.exports.users_stream import USERS
 from tap_braze_dau.streams import BY_NAME, FULL_TABLE, STREAMS
 
 #: A key that is easy to find in any output: no test may ever see it printed.
@@ -148,12 +148,18 @@ _MEASURED_TAP = (
 )
 
 
+def measured_tap(args: list[str], peak: Path) -> list[str]:
+    """The command that runs the tap with `args` and writes its peak resident memory,
+    in KiB, to `peak` when it exits."""
+    return [sys.executable, "-c", _MEASURED_TAP, str(peak), *args]
+
+
 def run_measuring_memory(args: list[str], tmp_path: Path, stdout: Path) -> float:
     """Run the tap with `args`, its messages to `stdout`; its peak memory in MiB."""
     peak = tmp_path / f"peak-{os.urandom(4).hex()}"
     with stdout.open("wb") as out:
         subprocess.run(
-            [sys.executable, "-c", _MEASURED_TAP, str(peak), *args],
+            measured_tap(args, peak),
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.DEVNULL,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ from typing import Any
 import msgspec
 
 from tap_braze_dau.errors import BrazeDataError
-from tap_braze_dau.redaction import shown
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -26,20 +26,33 @@ def _lines(stream: Iterable[bytes], where: str) -> Iterator[dict[str, Any]]:
     for number, line in enumerate(stream, start=1):
         if len(line) < 3 and not line.strip():  # a blank line (strip() copies: not for all)
             continue
+        # Messages say where and how long, never what: a line is a person's profile.
         try:
             profile = decode(line)
         except ValueError:
-            msg = f"{where}, line {number}, is not JSON: {shown(line[:80])}"
+            msg = f"{where}, line {number} ({len(line)} bytes), is not JSON"
             raise BrazeDataError(msg) from None
         if not isinstance(profile, dict):
-            msg = f"{where}, line {number}, is not a user profile: {shown(profile)}"
+            msg = f"{where}, line {number}, is JSON but not a user profile (an object)"
             raise BrazeDataError(msg)
         yield profile
 
 
+#: What an archive cut short or corrupt raises while it is read.
+BROKEN_ARCHIVE = (zipfile.BadZipFile, EOFError, zlib.error, gzip.BadGzipFile, OSError)
+
+
 def profiles(path: Path, where: str) -> Iterator[dict[str, Any]]:
     """Every profile of a `.zip` (its members in name order), a `.gz` or plain NDJSON
-    file; `where` names it in messages."""
+    file; `where` names it in messages, which a broken archive gets too."""
+    try:
+        yield from _profiles(path, where)
+    except BROKEN_ARCHIVE as exc:
+        msg = f"{where} cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
+        raise BrazeDataError(msg) from None
+
+
+def _profiles(path: Path, where: str) -> Iterator[dict[str, Any]]:
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             for member in sorted(archive.infolist(), key=lambda m: m.filename):

@@ -189,10 +189,15 @@ def listed_items(
 ) -> list[dict[str, Any]]:
     """Every listed item once (by id), oldest edit first (then by id)."""
     found: dict[str, dict[str, Any]] = {}
+    previous: list[object] = []
     for page in range(MAX_PAGES):
         offset = page * PAGE_SIZE
         items = fetch_page(offset)
         where = f"{definition.list_endpoint.path} (offset {offset})"
+        if page and items and items == previous:
+            msg = f"{where} answered the page before it again: the server ignores offset"
+            raise BrazeDataError(msg)
+        previous = items
         for item in items:
             record = list_item(item, definition, where)
             found[record[definition.id_field]] = record

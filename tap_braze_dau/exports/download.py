@@ -4,8 +4,8 @@ The URL is not `api_url`: it points at a storage host and carries its own signat
 it is asked with a session of its own that has no Authorization header, only over https
 (plain http on a loopback host, for tests), never following a redirect (a redirect to
 another host would send the download elsewhere), and it is never logged with its query
-(the signature grants access to every profile of the segment). The archive goes to a
-file on disk chunk by chunk.
+(the signature grants access to every profile of the segment; urllib3's own DEBUG
+lines lose their queries here). The archive goes to a file on disk chunk by chunk.
 
 Braze answers 403 until the export is ready (there is no status endpoint): that is
 `NotReady`, and the caller polls. A 403 that says the request has expired (the URL lives
@@ -14,16 +14,36 @@ four hours) is a `DownloadError`.
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 
-from tap_braze_dau.errors import BrazeFatalError
+from tap_braze_dau.errors import BrazeFatalError, FetchCancelled
 from tap_braze_dau.redaction import shown
 from tap_braze_dau.storage.options import LOOPBACK_HOSTS
 
 CHUNK_BYTES = 1 << 20
+
+
+class _WithoutQueries(logging.Filter):
+    """Takes the query out of every URL urllib3 logs (at DEBUG, each request's path and
+    query): a download URL's query is its signature."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.split("?", 1)[0] + "?<query not shown>"
+                if isinstance(arg, str) and "?" in arg
+                else arg
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_WithoutQueries())
 
 
 class NotReady(Exception):
@@ -58,8 +78,16 @@ def check_download_url(url: object) -> str:
     raise DownloadError(msg)
 
 
-def download(url: str, target: Path, *, timeout: float, user_agent: str) -> None:
-    """The archive at `url` into `target`; `NotReady` while Braze prepares it."""
+def download(
+    url: str,
+    target: Path,
+    *,
+    timeout: float,
+    user_agent: str,
+    stop: threading.Event | None = None,
+) -> None:
+    """The archive at `url` into `target`; `NotReady` while Braze prepares it. A set
+    `stop` (the run is ending) abandons the download between two chunks."""
     url = check_download_url(url)
     with requests.Session() as session:  # its own: no Authorization header, ever
         session.headers["User-Agent"] = user_agent
@@ -69,6 +97,8 @@ def download(url: str, target: Path, *, timeout: float, user_agent: str) -> None
                 if status == 200:
                     with target.open("wb") as out:
                         for chunk in answer.iter_content(CHUNK_BYTES):
+                            if stop is not None and stop.is_set():
+                                raise FetchCancelled(where(url))
                             out.write(chunk)
                     return
                 text = answer.raw.read(4096, decode_content=True).decode("utf-8", "replace")

@@ -8,11 +8,15 @@ export is there or `users_export_timeout_minutes` has passed.
 In a bucket, Braze writes no manifest and no file count. An export counts as complete
 once at least one file is under its prefix and no new file has appeared for
 `users_export_settle_seconds`.
+
+The functions are pure; `Polls` keeps one export's count of polls and its deadline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 
 #: The longest wait between two polls.
 MAX_POLL_SECONDS = 60.0
@@ -38,3 +42,44 @@ def settle_poll_cap(settle_seconds: float) -> float:
     time (so a complete export is seen soon after it settled), at most
     `MAX_POLL_SECONDS`."""
     return max(0.01, min(MAX_POLL_SECONDS, settle_seconds / 4))
+
+
+class Polls:
+    """The polls of one export: waits with backoff from `base_seconds`, never past the
+    export's deadline (`timeout_seconds` from now), ending early once `stop` is set.
+
+    `clock` and `sleep(seconds) -> stopped` are the real ones in a run; a test gives
+    fakes, so the settle rule is tested over hours in no time.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout_seconds: float,
+        base_seconds: float,
+        stop: threading.Event,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], bool] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.began = clock()
+        self.deadline = self.began + timeout_seconds
+        self._base = base_seconds
+        self._stop = stop
+        self._sleep = sleep or stop.wait
+        self.attempt = 0
+
+    def next_delay(self, cap: float = MAX_POLL_SECONDS) -> float:
+        return poll_delay(self.attempt, self._base, cap)
+
+    def waited(self) -> float:
+        return self.clock() - self.began
+
+    def wait(self, cap: float = MAX_POLL_SECONDS) -> bool:
+        """Sleep before the next poll; False once the deadline passed or the run stops."""
+        left = self.deadline - self.clock()
+        if left <= 0 or self._stop.is_set():
+            return False
+        self._sleep(min(left, self.next_delay(cap)))
+        self.attempt += 1
+        return not self._stop.is_set()

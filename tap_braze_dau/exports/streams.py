@@ -1,9 +1,7 @@
-"""The user-level exports as Singer streams: `users`, the suppression lists, and the
-Content Blocks and email templates. None is selected by default.
+"""The user-level exports read request by request, as Singer streams: the suppression
+lists and the definitions. None is selected by default. (`users`, read from an export's
+files, is `users_stream.py`.)
 
-- `users` (full table, one partition per segment of `users_segment_ids`): the profiles
-  `UsersExports` hands back, written as they are read (`FastRecordStream`: an export
-  has millions of them); the personal-data rule applied to each.
 - `email_hard_bounces`, `email_unsubscribes` (incremental on their instant): windows of
   days (`suppressions.py`), `max_parallel_requests` at once, a STATE after windows as
   the tap's STATE rule says (`plan/checkpoints.py`). A first run without `start_date`
@@ -17,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +24,6 @@ import msgspec
 
 from tap_braze_dau.braze.client import BrazeClient, Request
 from tap_braze_dau.errors import BrazeRequestError
-from tap_braze_dau.exports.archive import profiles
 from tap_braze_dau.exports.definitions import (
     Definition,
     list_params,
@@ -34,12 +31,7 @@ from tap_braze_dau.exports.definitions import (
     merged,
     modified_after,
 )
-from tap_braze_dau.exports.records import (
-    SUPPRESSION_PERSONAL,
-    USER_PERSONAL,
-    suppression_schema,
-    users_schema,
-)
+from tap_braze_dau.exports.records import SUPPRESSION_PERSONAL, suppression_schema
 from tap_braze_dau.exports.suppressions import (
     PAGE_SIZE,
     SuppressionList,
@@ -49,19 +41,16 @@ from tap_braze_dau.exports.suppressions import (
     window_params,
     window_rows,
 )
-from tap_braze_dau.exports.users import ExportFiles, UsersExports, read_profile
 from tap_braze_dau.personal_data import PersonalDataRule
 from tap_braze_dau.plan.checkpoints import Checkpoints, record_bytes
 from tap_braze_dau.plan.ordered import OrderedFetcher
 from tap_braze_dau.plan.windows import Window
-from tap_braze_dau.singer.sdk_hooks import FastRecordStream, SdkStream
+from tap_braze_dau.singer.sdk_hooks import SdkStream
 from tap_braze_dau.storage.scratch import scratch_folder
 
 if TYPE_CHECKING:
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
-
-USERS = "users"
 
 
 @dataclass(frozen=True)
@@ -74,77 +63,6 @@ class ExportsOptions:
     max_history_days: int
     parallel: int
     personal_data: PersonalDataRule
-
-
-class UsersStream(FastRecordStream):
-    """Every profile of each exported segment; key `segment_id`, `braze_id`."""
-
-    replication_key = None
-
-    def __init__(
-        self,
-        tap: Tap,
-        *,
-        segment_ids: Callable[[], tuple[str, ...]],
-        exports: Callable[[], UsersExports],
-        personal_data: PersonalDataRule,
-    ) -> None:
-        schema = personal_data.apply_to_schema(users_schema(), USER_PERSONAL)
-        self.personal_data = (personal_data, USER_PERSONAL)
-        super().__init__(tap, schema=schema, name=USERS)
-        self.primary_keys = ["segment_id", "braze_id"]
-        self.selected_by_default = False
-        self.forced_replication_method = "FULL_TABLE"
-        self._segment_ids = segment_ids
-        self._exports = exports
-        self._rule = personal_data
-        self._files: Iterator[ExportFiles] | None = None
-
-    @property
-    def partitions(self) -> list[dict[str, Any]] | None:
-        """One per segment of `users_segment_ids`, in its order."""
-        return [{"segment_id": segment} for segment in self._segment_ids()] or None
-
-    def _close(self) -> None:
-        files, self._files = self._files, None
-        if files is not None and hasattr(files, "close"):
-            files.close()  # ends the exports in flight, removes the scratch folder
-
-    def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        assert context is not None, "users is partitioned by segment"
-        segment_id = str(context["segment_id"])
-        if self._files is None:
-            self._files = self._exports().files()
-        try:
-            exported = next(self._files)
-            assert exported.segment_id == segment_id, (exported.segment_id, segment_id)
-            count = yield from self._read(exported)
-        except BaseException:
-            self._close()
-            raise
-        self.logger.info("users: segment %r: %d profile(s)", segment_id, count)
-        if segment_id == self._segment_ids()[-1]:
-            self._close()
-
-    def _read(self, exported: ExportFiles) -> Generator[dict[str, Any], None, int]:
-        rule, segment_id = self._rule, exported.segment_id
-        count = 0
-        for number, path in enumerate(exported.paths, start=1):
-            where = (
-                f"segment {segment_id!r}, export {exported.object_prefix}, "
-                f"file {number} of {len(exported.paths)}"
-            )
-            try:
-                for profile in profiles(path, where):
-                    record = read_profile(profile, segment_id, where)
-                    if rule.mode != "keep":
-                        rule.apply(record, USER_PERSONAL)
-                    count += 1
-                    yield record
-            finally:
-                if exported.downloaded:
-                    path.unlink(missing_ok=True)
-        return count
 
 
 class _FetchingStream(SdkStream):
@@ -269,10 +187,10 @@ class SuppressionStream(_FetchingStream):
     def _emit(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """A window's rows, the personal-data rule applied, then a STATE if the rule of
         STATEs says so."""
-        rule = self._options.personal_data
+        rule, personal = self.personal_data or (PersonalDataRule(), SUPPRESSION_PERSONAL)
         size = 0
         for row in rows:
-            rule.apply(row, SUPPRESSION_PERSONAL)
+            rule.apply(row, personal)
             size += record_bytes(self.name, row)
             yield row
         self._checkpoints().window_written(size, series_end=False)

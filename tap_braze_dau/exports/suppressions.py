@@ -115,9 +115,14 @@ def window_rows(
     """Every row of a window, page after page, each key once, oldest first; rows of days
     outside the window dropped."""
     found: dict[tuple[str, str], tuple[dt.datetime, dict[str, Any]]] = {}
+    previous: list[object] = []
     for page in range(MAX_PAGES):
         rows = fetch_page(page * PAGE_SIZE)
         where = f"{suppression.path} ({window}, offset {page * PAGE_SIZE})"
+        if page and rows and rows == previous:
+            msg = f"{where} answered the page before it again: the server ignores offset"
+            raise BrazeDataError(msg)
+        previous = rows
         for row in rows:
             instant, record = read_row(row, suppression, where)
             if instant.date() in window:

@@ -33,25 +33,23 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from tap_braze_dau.braze.client import BrazeClient, Request
 from tap_braze_dau.declarations import Endpoint
-from tap_braze_dau.errors import BrazeDataError, BrazeFatalError, Busy
+from tap_braze_dau.errors import BrazeDataError, BrazeFatalError, Busy, FetchCancelled
 from tap_braze_dau.exports.download import DownloadError, NotReady, check_download_url, download
-from tap_braze_dau.exports.polling import poll_delay, settle_poll_cap, settled
+from tap_braze_dau.exports.export_bucket import NotSettled, settled_files
+from tap_braze_dau.exports.polling import Polls
 from tap_braze_dau.plan.ordered import OrderedFetcher
 from tap_braze_dau.redaction import shown
 from tap_braze_dau.storage.scratch import scratch_folder
-from tap_braze_dau.storage.store import ObjectStorage, StoredFile
+from tap_braze_dau.storage.store import ObjectStorage
 
 EXPORT = Endpoint(
     path="/users/export/segment", permission="users.export.segment", answer_field=None
 )
-#: Where Braze writes a segment's exports in the workspace's bucket.
-BUCKET_FOLDER = "segment-export"
 #: The key of a user: always asked for, whatever `users_fields_to_export` says.
 KEY_FIELD = "braze_id"
 
@@ -112,7 +110,8 @@ class UsersExports:
     """The exports of one run (thread-safe): `files()` yields each segment's, in order.
 
     `client(stop)` makes the API client; `storage()` the store of `users_export_url`
-    (None when unset), built on first use.
+    (None when unset), built on first use; `clock` and `sleep` are the real ones but in
+    tests (`polling.Polls`).
     """
 
     def __init__(
@@ -123,20 +122,29 @@ class UsersExports:
         storage: Callable[[], ObjectStorage | None],
         logger: logging.Logger,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[threading.Event, float], bool] | None = None,
     ) -> None:
         self.options = options
         self._client = client
         self._make_storage = storage
         self._logger = logger
         self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._storage: tuple[ObjectStorage | None] | None = None
 
-    @cached_property
+    @property
     def storage(self) -> ObjectStorage | None:
-        return self._make_storage()
+        """The store of `users_export_url` (None when unset), opened once."""
+        with self._lock:
+            if self._storage is None:
+                self._storage = (self._make_storage(),)
+            return self._storage[0]
 
     def files(self) -> Iterator[ExportFiles]:
         """Each segment's export, in `segment_ids` order, `parallel` exported at once;
-        the downloads are removed when the iterator ends (or is closed)."""
+        the downloads are removed when the iterator ends (or is closed). Up to twice
+        `parallel` segments may wait on disk ahead of the one being read."""
         segments = self.options.segment_ids
         stop = threading.Event()
         client = self._client(stop)
@@ -157,17 +165,28 @@ class UsersExports:
 
     # -- one segment -----------------------------------------------------------------------
 
+    def polls(self, stop: threading.Event) -> Polls:
+        """The polls of one export, its deadline `users_export_timeout_minutes` away."""
+        sleep = self._sleep
+        return Polls(
+            timeout_seconds=self.options.timeout_seconds,
+            base_seconds=self.options.retry_wait_seconds,
+            stop=stop,
+            clock=self._clock,
+            sleep=None if sleep is None else (lambda seconds: sleep(stop, seconds)),
+        )
+
     def _export(
         self, client: BrazeClient, segment_id: str, folder: Path, stop: threading.Event
     ) -> ExportFiles:
-        deadline = self._clock() + self.options.timeout_seconds
-        started = dt.datetime.now(dt.timezone.utc)
-        object_prefix, url = self._start(client, segment_id, deadline, stop)
+        polls = self.polls(stop)
+        started = dt.datetime.now(dt.timezone.utc).date()
+        object_prefix, url = self._start(client, segment_id, polls)
         if url is not None:
             path = folder / f"{object_prefix}.zip"
-            self._download(url, path, segment_id, deadline, stop)
+            self._download(url, path, segment_id, polls, stop)
             return ExportFiles(segment_id, object_prefix, (path,), downloaded=True)
-        return self._from_bucket(segment_id, object_prefix, started.date(), folder, deadline, stop)
+        return self._from_bucket(segment_id, object_prefix, started, folder, polls, stop)
 
     def _timed_out(self, segment_id: str, what: str) -> BrazeFatalError:
         minutes = self.options.timeout_seconds / 60
@@ -177,19 +196,13 @@ class UsersExports:
             "by email to the company's admins; nothing of the segment was emitted."
         )
 
-    def _wait(self, attempt: int, deadline: float, stop: threading.Event, cap: float) -> bool:
-        """Sleep before the next poll (never past the deadline); False once past it or
-        stopping."""
-        left = deadline - self._clock()
-        if left <= 0 or stop.is_set():
-            return False
-        stop.wait(min(left, poll_delay(attempt, self.options.retry_wait_seconds, cap)))
-        return not stop.is_set()
+    def _start(self, client: BrazeClient, segment_id: str, polls: Polls) -> tuple[str, str | None]:
+        """Ask for the export; (its object_prefix, its download URL or None).
 
-    def _start(
-        self, client: BrazeClient, segment_id: str, deadline: float, stop: threading.Event
-    ) -> tuple[str, str | None]:
-        """Ask for the export; (its object_prefix, its download URL or None)."""
+        A request that failed on its way (a timeout, a 5xx) is retried by the client; if
+        Braze had started that export anyway, the retry is answered 429 until it ends,
+        then starts another: slower, never wrong.
+        """
         request = Request(
             "users",
             EXPORT,
@@ -199,7 +212,6 @@ class UsersExports:
             body=export_body(segment_id, self.options.fields, to_bucket=self.options.to_bucket),
             busy_on_429=True,
         )
-        attempt = 0
         while True:
             try:
                 (answer,) = client.fetch(request)
@@ -209,18 +221,15 @@ class UsersExports:
                     "users: segment %r already has an export running (HTTP 429); asking "
                     "again in %.1f s",
                     segment_id,
-                    poll_delay(attempt, self.options.retry_wait_seconds),
+                    polls.next_delay(),
                 )
-            if not self._wait(attempt, deadline, stop, cap=60.0):
+            if not polls.wait():
                 raise self._timed_out(segment_id, "could not start (another one ran)")
-            attempt += 1
 
     def _download(
-        self, url: str, path: Path, segment_id: str, deadline: float, stop: threading.Event
+        self, url: str, path: Path, segment_id: str, polls: Polls, stop: threading.Event
     ) -> None:
         """Poll Braze's download URL until the archive is there, into `path`."""
-        began = self._clock()
-        attempt = 0
         while True:
             try:
                 download(
@@ -228,16 +237,16 @@ class UsersExports:
                     path,
                     timeout=self.options.request_timeout,
                     user_agent=self.options.user_agent,
+                    stop=stop,
                 )
             except NotReady as exc:
-                waited = self._clock() - began
                 self._logger.info(
                     "users: segment %r: export not ready after %.1f s (%s); polling again "
                     "in %.1f s",
                     segment_id,
-                    waited,
+                    polls.waited(),
                     exc,
-                    poll_delay(attempt, self.options.retry_wait_seconds),
+                    polls.next_delay(),
                 )
             else:
                 if not zipfile.is_zipfile(path):
@@ -250,14 +259,11 @@ class UsersExports:
                     "users: segment %r: downloaded the export (%d bytes) after %.1f s",
                     segment_id,
                     path.stat().st_size,
-                    self._clock() - began,
+                    polls.waited(),
                 )
                 return
-            if not self._wait(attempt, deadline, stop, cap=60.0):
+            if not polls.wait():
                 raise self._timed_out(segment_id, "was not ready")
-            attempt += 1
-
-    # -- the workspace's own bucket --------------------------------------------------------
 
     def _from_bucket(
         self,
@@ -265,7 +271,7 @@ class UsersExports:
         object_prefix: str,
         started: dt.date,
         folder: Path,
-        deadline: float,
+        polls: Polls,
         stop: threading.Event,
     ) -> ExportFiles:
         storage = self.storage
@@ -277,91 +283,29 @@ class UsersExports:
                 "environment has them, its credentials in users_export_storage_options."
             )
             raise BrazeFatalError(msg)
-        files = self._settled_files(storage, segment_id, object_prefix, started, deadline, stop)
-        if storage.location.is_local:
-            paths = []
-            for file in files:
-                path = storage.local_path(file.key)
-                assert path is not None
-                paths.append(path)
-            return ExportFiles(segment_id, object_prefix, tuple(paths), downloaded=False)
+        try:
+            files = settled_files(
+                storage,
+                segment_id,
+                object_prefix,
+                started,
+                settle_seconds=self.options.settle_seconds,
+                polls=polls,
+                logger=self._logger,
+            )
+        except NotSettled as exc:
+            raise self._timed_out(segment_id, str(exc)) from None
+        if storage.location.is_local:  # the workspace's files: read in place, left alone
+            paths = tuple(Path(storage.location.bucket, file.key) for file in files)
+            return ExportFiles(segment_id, object_prefix, paths, downloaded=False)
         downloaded = []
         for number, file in enumerate(files):
             if stop.is_set():
-                break
+                raise FetchCancelled(f"the export of segment {segment_id!r}")
             target = folder / f"{object_prefix}-{number}{Path(file.key).suffix}"
             storage.download(file.key, target)
             downloaded.append(target)
         return ExportFiles(segment_id, object_prefix, tuple(downloaded), downloaded=True)
-
-    def _settled_files(
-        self,
-        storage: ObjectStorage,
-        segment_id: str,
-        object_prefix: str,
-        started: dt.date,
-        deadline: float,
-        stop: threading.Event,
-    ) -> list[StoredFile]:
-        """The export's files, once no new one has appeared for the settle time."""
-        settle = self.options.settle_seconds
-        first_seen: dict[str, float] = {}
-        found: dict[str, StoredFile] = {}
-        attempt = 0
-        cap = settle_poll_cap(settle)
-        while True:
-            now = self._clock()
-            for file in export_files(storage, segment_id, object_prefix, started):
-                if file.key not in found:
-                    found[file.key] = file
-                    first_seen[file.key] = now
-            if settled(first_seen, self._clock(), settle):
-                self._logger.info(
-                    "users: segment %r: %d file(s) under %s, none new for %g s: complete",
-                    segment_id,
-                    len(found),
-                    object_prefix,
-                    settle,
-                )
-                return sorted(found.values())
-            self._logger.info(
-                "users: segment %r: %d file(s) of export %s in %s so far; waiting until "
-                "none is new for %g s (users_export_settle_seconds)",
-                segment_id,
-                len(found),
-                object_prefix,
-                storage.location,
-                settle,
-            )
-            if not self._wait(attempt, deadline, stop, cap=cap):
-                what = "was not complete" if found else "wrote no file"
-                raise self._timed_out(segment_id, f"{what} in {storage.location}")
-            attempt += 1
-
-
-def export_files(
-    storage: ObjectStorage, segment_id: str, object_prefix: str, started: dt.date
-) -> list[StoredFile]:
-    """The files of one export in the bucket: under `segment-export/<segment>/<date>/
-    <object_prefix>/`, the date (of Braze's callback, not documented further) being the
-    day the export started or later (the day before too, for a clock a little ahead)."""
-    segment_folder = f"{BUCKET_FOLDER}/{segment_id}"
-    earliest = (started - dt.timedelta(days=1)).isoformat()
-    files: list[StoredFile] = []
-    try:
-        dates = storage.folders(segment_folder)
-    except BrazeFatalError as exc:
-        if "does not exist" in str(exc) and storage.location.is_local:
-            return []
-        raise
-    for date_folder in dates:
-        if date_folder.rsplit("/", 1)[-1] < earliest:
-            continue
-        for file in storage.files(f"{date_folder}/{object_prefix}"):
-            name = file.key.rsplit("/", 1)[-1]
-            if name and not name.startswith("."):  # not a folder marker, nor a file in writing
-                files.append(file)
-    return files
 
 
 def read_profile(profile: dict[str, Any], segment_id: str, where: str) -> dict[str, Any]:

@@ -32,7 +32,8 @@ from tap_braze_dau.streams import DETAILS_BY_NAME, LISTS_BY_NAME
 
 FullTable = ListDeclaration | DetailsDeclaration
 #: A stream checked by a call of its own (a bucket listed, a page asked): what it needs
-#: (to say it), and the call, which raises `BrazeFatalError` when it fails.
+#: (to say it), and the call, which raises `BrazeFatalError` when it fails (and may
+#: return what it checked, or did not, in words).
 StreamCheck = tuple[str, Callable[[], object]]
 #: What one probe checks: a series (of a series stream), or a list or details stream.
 Probe = tuple[SeriesKey, StreamDeclaration] | FullTable
@@ -95,12 +96,13 @@ def check_connection(
 
     for name, (needs, check) in checks.items():
         try:
-            check()
+            result = check()
         except BrazeFatalError as exc:
             failures.setdefault(name, []).append(str(exc))
             logger.error("Connection test: stream '%s' (%s): %s", name, needs, exc)
         else:
-            logger.info("Connection test: stream '%s' (%s): OK", name, needs)
+            said = f"OK, {result}" if isinstance(result, str) else "OK"
+            logger.info("Connection test: stream '%s' (%s): %s", name, needs, said)
 
     for name, declaration in streams.items():
         label = f"Connection test: stream '{name}' ({declaration.endpoint.permission})"

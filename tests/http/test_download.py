@@ -4,6 +4,7 @@ follows no redirect."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tap_braze_dau.errors import FetchCancelled
 from tap_braze_dau.exports.download import DownloadError, NotReady, download
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -100,3 +102,25 @@ def test_plain_http_is_refused_beyond_loopback(tmp_path: Path) -> None:
         download(
             "http://downloads.example.com/a.zip?sig=1", tmp_path / "a", timeout=1, user_agent="t"
         )
+
+
+def test_the_signature_is_in_no_log_line_even_at_debug(
+    host: Callable[[Answer], tuple[str, list[dict[str, str]]]],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url, _seen = host((403, {}, b"<Error><Code>AccessDenied</Code></Error>"))
+    with caplog.at_level(logging.DEBUG), pytest.raises(NotReady):
+        download(url, tmp_path / "a.zip", timeout=5, user_agent="t")
+    assert "/exports/p.zip" in caplog.text  # urllib3 logged the request...
+    assert "s3cr3t" not in caplog.text  # ...without its query
+
+
+def test_a_stopping_run_abandons_the_download(
+    host: Callable[[Answer], tuple[str, list[dict[str, str]]]], tmp_path: Path
+) -> None:
+    url, _seen = host((200, {}, b"PK" * 2_000_000))
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(FetchCancelled):
+        download(url, tmp_path / "a.zip", timeout=5, user_agent="t", stop=stop)

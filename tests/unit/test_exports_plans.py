@@ -297,3 +297,23 @@ def test_a_profile_without_braze_id_is_not_data() -> None:
         "braze_id": "b1",
         "x": 1,
     }
+
+
+def test_a_server_that_ignores_offset_stops_the_run_at_the_second_page() -> None:
+    window = Window(DAY, DAY)
+    full = rows_for(window, PAGE_SIZE, "hard_bounced_at")
+    asked: list[int] = []
+
+    def same_page(offset: int) -> list[object]:
+        asked.append(offset)
+        return list(full)
+
+    with pytest.raises(BrazeDataError, match="ignores offset"):
+        window_rows(same_page, window, HARD_BOUNCES)
+    assert asked == [0, PAGE_SIZE]
+    items = [
+        {"content_block_id": f"cb{n}", "last_edited": "2026-03-01T00:00:00Z"}
+        for n in range(LIST_PAGE)
+    ]
+    with pytest.raises(BrazeDataError, match="ignores offset"):
+        listed_items(lambda _offset: list(items), CONTENT_BLOCKS)
