@@ -14,7 +14,7 @@ once, far below Braze's 100 per company):
    without one, the workspace exports to its own bucket (`users_export_url`): the files
    appear under `segment-export/<segment>/<date>/<object_prefix>/`, and with no manifest
    the export counts as complete once no new file has appeared there for
-   `users_export_settle_seconds` (`polling.py`); they are then downloaded;
+   `users_export_settle_seconds` (`export_bucket.py`); they are then downloaded;
 3. hands the files back, in segment order, to the stream, which reads them member by
    member, line by line (`archive.py`) and removes each once read.
 
