@@ -27,6 +27,7 @@ from singer_sdk import typing as th
 from tap_braze_dau.declarations import Endpoint
 from tap_braze_dau.errors import BrazeDataError
 from tap_braze_dau.plan.activity import parse_instant
+from tap_braze_dau.plan.listings import pages
 from tap_braze_dau.redaction import shown
 
 #: Items a page (Braze's largest `limit`).
@@ -189,22 +190,21 @@ def listed_items(
 ) -> list[dict[str, Any]]:
     """Every listed item once (by id), oldest edit first (then by id)."""
     found: dict[str, dict[str, Any]] = {}
-    previous: list[object] = []
-    for page in range(MAX_PAGES):
-        offset = page * PAGE_SIZE
-        items = fetch_page(offset)
-        where = f"{definition.list_endpoint.path} (offset {offset})"
-        if page and items and items == previous:
-            msg = f"{where} answered the page before it again: the server ignores offset"
-            raise BrazeDataError(msg)
-        previous = items
+
+    def where(page: int) -> str:
+        return f"{definition.list_endpoint.path} (offset {page * PAGE_SIZE})"
+
+    for page, items in pages(
+        lambda page: fetch_page(page * PAGE_SIZE),
+        lambda items, _largest: len(items) < PAGE_SIZE,
+        where=where,
+        ignored="offset",
+        max_pages=MAX_PAGES,
+    ):
         for item in items:
-            record = list_item(item, definition, where)
+            record = list_item(item, definition, where(page))
             found[record[definition.id_field]] = record
-        if len(items) < PAGE_SIZE:
-            return sorted(found.values(), key=lambda item: _order(item, definition))
-    msg = f"{definition.list_endpoint.path} still had items after {MAX_PAGES} pages; stopping"
-    raise BrazeDataError(msg)
+    return sorted(found.values(), key=lambda item: _order(item, definition))
 
 
 def _order(item: dict[str, Any], definition: Definition) -> tuple[dt.datetime, str]:

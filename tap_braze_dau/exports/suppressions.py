@@ -22,6 +22,7 @@ from typing import Any
 from tap_braze_dau.declarations import Endpoint
 from tap_braze_dau.errors import BrazeDataError
 from tap_braze_dau.plan.activity import parse_instant
+from tap_braze_dau.plan.listings import pages
 from tap_braze_dau.plan.windows import ONE_DAY, Window, plan_windows
 from tap_braze_dau.redaction import shown
 
@@ -115,23 +116,23 @@ def window_rows(
     """Every row of a window, page after page, each key once, oldest first; rows of days
     outside the window dropped."""
     found: dict[tuple[str, str], tuple[dt.datetime, dict[str, Any]]] = {}
-    previous: list[object] = []
-    for page in range(MAX_PAGES):
-        rows = fetch_page(page * PAGE_SIZE)
-        where = f"{suppression.path} ({window}, offset {page * PAGE_SIZE})"
-        if page and rows and rows == previous:
-            msg = f"{where} answered the page before it again: the server ignores offset"
-            raise BrazeDataError(msg)
-        previous = rows
+
+    def where(page: int) -> str:
+        return f"{suppression.path} ({window}, offset {page * PAGE_SIZE})"
+
+    for page, rows in pages(
+        lambda page: fetch_page(page * PAGE_SIZE),
+        lambda rows, _largest: len(rows) < PAGE_SIZE,
+        where=where,
+        ignored="offset",
+        max_pages=MAX_PAGES,
+    ):
         for row in rows:
-            instant, record = read_row(row, suppression, where)
+            instant, record = read_row(row, suppression, where(page))
             if instant.date() in window:
                 key = (record["email"], record[suppression.time_field])
                 found.setdefault(key, (instant, record))
-        if len(rows) < PAGE_SIZE:
-            return [record for _instant, record in sorted(found.values(), key=_order)]
-    msg = f"{suppression.path} still had rows after {MAX_PAGES} pages of {window}; stopping"
-    raise BrazeDataError(msg)
+    return [record for _instant, record in sorted(found.values(), key=_order)]
 
 
 def _order(item: tuple[dt.datetime, dict[str, Any]]) -> tuple[dt.datetime, str]:

@@ -11,14 +11,15 @@ Fields of an item beyond the documented ones are kept where the list says so (ca
 Canvases). Paging (`page` from 0) is pure (`is_last_page`): a list ends at an empty page,
 or at a page shorter than Braze's documented page size; where the size is undocumented
 (products), at a page shorter than the pages before it. A page that repeats the one
-before (a server ignoring `page`) stops the run instead of looping.
+before (a server ignoring `page`) stops the run instead of looping; `pages` is that
+loop, for the user exports' lists paged by `offset` too.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from tap_braze_dau.braze.client import BrazeClient, Request
@@ -40,6 +41,38 @@ def is_last_page(size: int, page_size: int | None, largest_before: int) -> bool:
     if page_size is not None:
         return size < page_size
     return largest_before > 0 and size < largest_before
+
+
+def pages(
+    fetch: Callable[[int], list[object]],
+    is_last: Callable[[list[object], int], bool],
+    *,
+    where: Callable[[int], str],
+    ignored: str,
+    max_pages: int = MAX_PAGES,
+) -> Iterator[tuple[int, list[object]]]:
+    """Each page of a paged answer, from page 0, as (page, items): `fetch(n)` asks page
+    n, `is_last(items, largest_before)` says whether it ended the list. A page that
+    repeats the one before (a server ignoring the paging parameter, `ignored`) or more
+    than `max_pages` of them stop the run instead of looping; `where(n)` names page n
+    in the message."""
+    previous: list[object] | None = None
+    largest = 0
+    for page in range(max_pages):
+        items = fetch(page)
+        if items and items == previous:
+            msg = (
+                f"Braze returned the same items for {where(page)} as for the page before: "
+                f"the server ignores {ignored}; stopping rather than looping"
+            )
+            raise BrazeDataError(msg)
+        yield page, items
+        if is_last(items, largest):
+            return
+        largest = max(largest, len(items))
+        previous = items
+    msg = f"{where(max_pages)}: still items after {max_pages} pages; stopping"
+    raise BrazeDataError(msg)
 
 
 def _is_instant(value: object) -> bool:
@@ -96,36 +129,28 @@ def read_list(
     stream the list is read for (a 403 names it)."""
     records: dict[str, dict[str, Any]] = {}
     key = declaration.key_columns[0]
-    previous: list[object] | None = None
-    largest = 0
     endpoint = declaration.endpoint
-    for page in range(MAX_PAGES):
-        reason = "" if for_stream == declaration.name else f", for the values of {for_stream}"
-        request = Request(
-            for_stream,
-            endpoint,
-            {**endpoint.params, "page": page},
-            f"{endpoint.path} (page {page}{reason})",
-        )
-        items = client.fetch(request)
-        if items and items == previous:
-            msg = (
-                f"Braze returned the same items for page {page} of {endpoint.path} as for "
-                f"page {page - 1}: it seems to ignore `page`; stopping rather than looping"
-            )
-            raise BrazeDataError(msg)
+    reason = "" if for_stream == declaration.name else f", for the values of {for_stream}"
+
+    def fetch(page: int) -> list[object]:
+        params: dict[str, str | int] = {**endpoint.params, "page": page}
+        what = f"{endpoint.path} (page {page}{reason})"
+        return client.fetch(Request(for_stream, endpoint, params, what))
+
+    def where(page: int) -> str:
+        return f"page {page} of {endpoint.path}"
+
+    def is_last(items: list[object], largest_before: int) -> bool:
+        return is_last_page(len(items), declaration.page_size, largest_before)
+
+    for page, items in pages(fetch, is_last, where=where, ignored="`page`"):
         for item in items:
             try:
-                record = record_of(item, declaration, f"page {page} of {endpoint.path}")
+                record = record_of(item, declaration, where(page))
             except BrazeDataError as exc:  # an item may quote anything, even the key
                 raise BrazeDataError(client.redact(str(exc))) from None
             records.setdefault(record[key], record)
-        if is_last_page(len(items), declaration.page_size, largest):
-            return list(records.values())
-        largest = max(largest, len(items))
-        previous = items
-    msg = f"{endpoint.path} still had items after {MAX_PAGES} pages; stopping"
-    raise BrazeDataError(msg)
+    return list(records.values())
 
 
 class Listings:
