@@ -37,6 +37,7 @@ from tap_braze_dau.braze.rate_limits import RateLimitPools, quota_of
 from tap_braze_dau.declarations import Endpoint
 from tap_braze_dau.errors import (
     AbandonedAttempt,
+    BrazeRequestError,
     BrazeUnavailableError,
     Busy,
     FetchCancelled,
@@ -184,6 +185,19 @@ class BrazeClient:
                 f"{MAX_RATE_LIMIT_WAITS} waits; last answer: {exc}"
             )
             raise BrazeUnavailableError(self.redact(msg)) from None
+
+    def fetch_item(self, request: Request) -> object | BrazeRequestError:
+        """The one object Braze answers to a request for one item (a campaign's details,
+        a template's info), or its refusal of that item, returned rather than raised: a
+        400 or 404 there means the item was deleted (or cannot be described) since it
+        was listed, which the caller skips or keeps as listed, with a warning."""
+        try:
+            (answer,) = self.fetch(request)
+        except BrazeRequestError as exc:
+            if exc.status in (400, 404):
+                return exc
+            raise
+        return answer
 
     def _deferring(self, attempt: Callable[[], list[object]], request: Request) -> list[object]:
         """`attempt()`, but a 429 holds the pool and raises `PoolHeld` instead of waiting

@@ -273,12 +273,7 @@ class DefinitionStream(_FetchingStream):
         request = Request(
             self.name, info, {definition.id_field: item_id}, f"{info.path} ({item_id})"
         )
-        try:
-            return fetching.fetch(request)
-        except BrazeRequestError as exc:
-            if exc.status in (400, 404):
-                return None  # a drag-and-drop template, or deleted since: a sync goes on
-            raise
+        return fetching.fetch_item(request)  # a refusal: a sync goes on too
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
         definition, options = self.definition, self._options
@@ -298,12 +293,9 @@ class DefinitionStream(_FetchingStream):
             item_id = item[definition.id_field]
             params = {**dict(definition.info_params), definition.id_field: item_id}
             request = Request(self.name, info_endpoint, params, f"{info_endpoint.path} ({item_id})")
-            try:
-                (answer,) = client.fetch(request)
-            except BrazeRequestError as exc:
-                if exc.status in (400, 404):
-                    return exc
-                raise
+            answer = client.fetch_item(request)
+            if isinstance(answer, BrazeRequestError):
+                return answer
             return merged(item, answer, definition)
 
         try:

@@ -114,12 +114,9 @@ class Details:
                 {**endpoint.params, declaration.param: item_id},
                 f"{endpoint.path} ({item_id}{reason})",
             )
-            try:
-                (answer,) = client.fetch(request)
-            except BrazeRequestError as exc:
-                if exc.status in (400, 404):
-                    return exc
-                raise
+            answer = client.fetch_item(request)
+            if isinstance(answer, BrazeRequestError):
+                return answer
             try:
                 return details_record(answer, item_id, declaration)
             except BrazeDataError as exc:  # a field may quote anything, even the key
