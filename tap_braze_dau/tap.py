@@ -61,6 +61,8 @@ from tap_braze_dau.singer.settings import (
     validate_settings,
 )
 from tap_braze_dau.singer.stream import SeriesStream
+from tap_braze_dau.storage.location import Location
+from tap_braze_dau.storage.options import StorageOptions
 from tap_braze_dau.storage.scratch import remove_leftovers, scratch_root
 from tap_braze_dau.storage.store import ObjectStorage
 from tap_braze_dau.streams import DETAILS_BY_NAME, FULL_TABLE, LISTS_BY_NAME, STREAMS
@@ -287,16 +289,23 @@ class TapBrazeDau(SdkTap):
             location = settings.users_export_location
             if location is None:
                 return None
-            return ObjectStorage(
-                location,
-                settings.users_export_storage,
-                setting="users_export_url",
-                timeout_seconds=settings.request_timeout,
-                max_retries=settings.max_retries,
-            )
+            return self.open_storage(location, settings.users_export_storage, "users_export_url")
 
         return UsersExports(
             settings.users_options, client=self.client_for, storage=storage, logger=self.logger
+        )
+
+    def open_storage(
+        self, location: Location, options: StorageOptions, setting: str
+    ) -> ObjectStorage:
+        """The store at `location` (which `setting` names), with the run's bounds on each
+        operation and its retries."""
+        return ObjectStorage(
+            location,
+            options,
+            setting=setting,
+            timeout_seconds=self.settings.request_timeout,
+            max_retries=self.settings.max_retries,
         )
 
     def currents_streams(self) -> list[CurrentsStream]:
@@ -337,13 +346,7 @@ class TapBrazeDau(SdkTap):
         assert location is not None
 
         def storage() -> ObjectStorage:
-            return ObjectStorage(
-                location,
-                settings.currents_storage,
-                setting="currents_url",
-                timeout_seconds=settings.request_timeout,
-                max_retries=settings.max_retries,
-            )
+            return self.open_storage(location, settings.currents_storage, "currents_url")
 
         options = CurrentsOptions(
             start_date=settings.start_date,
@@ -391,18 +394,12 @@ class TapBrazeDau(SdkTap):
 
     @cached_property
     def details(self) -> Details:
-        """The run's details of campaigns and Canvases, each read at most once."""
-        settings = self.settings
-
-        def client(stop: threading.Event) -> BrazeClient:
-            options = settings.client_options
-            return BrazeClient(options, logger=self.logger, pools=self.pools, stop=stop)
-
+        """The run's details of campaigns, Canvases and segments, each read at most once."""
         return Details(
-            client,
+            self.client_for,
             self.listings,
             self.logger,
-            parallel=settings.max_parallel_requests,
+            parallel=self.settings.max_parallel_requests,
             lists=LISTS_BY_NAME.__getitem__,
         )
 

@@ -96,29 +96,14 @@ class ObjectStorage:
         }
         prefix = location.prefix or None
         config = dict(self._options.config)
+        store_class = {"s3": S3Store, "gs": GCSStore, "az": AzureStore}[location.scheme]
         try:
-            if location.scheme == "s3":
-                return S3Store(
-                    location.bucket,
-                    prefix=prefix,
-                    config=config,  # type: ignore[arg-type]
-                    client_options=client,  # type: ignore[arg-type]
-                    retry_config=retry,  # type: ignore[arg-type]
-                )
-            if location.scheme == "gs":
-                return GCSStore(
-                    location.bucket,
-                    prefix=prefix,
-                    config=config,  # type: ignore[arg-type]
-                    client_options=client,  # type: ignore[arg-type]
-                    retry_config=retry,  # type: ignore[arg-type]
-                )
-            return AzureStore(
+            return store_class(
                 location.bucket,
                 prefix=prefix,
-                config=config,  # type: ignore[arg-type]
-                client_options=client,  # type: ignore[arg-type]
-                retry_config=retry,  # type: ignore[arg-type]
+                config=config,
+                client_options=client,
+                retry_config=retry,
             )
         except (UnknownConfigurationKeyError, ObstoreError, ValueError) as exc:
             raise self._error("opening", "", exc) from None
