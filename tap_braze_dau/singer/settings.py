@@ -248,48 +248,31 @@ def _check_reserve(value: object) -> list[str]:
     ]
 
 
-def _check_currents_url(value: object) -> list[str]:
-    try:
-        parse_location(value, "currents_url")
-    except ValueError as exc:
-        return [str(exc)]
-    return []
+def _location_check(setting: str) -> Callable[[object], list[str]]:
+    """The check of a setting that names a bucket and prefix, or a folder."""
 
-
-def _check_storage_options(config: Mapping[str, Any]) -> list[str]:
-    """The options of `currents_storage_options`, for the store `currents_url` names."""
-    try:
-        location = parse_location(config.get("currents_url"), "currents_url")
-    except ValueError:
-        if config.get("currents_storage_options"):
-            return ["currents_storage_options: set currents_url too"]
-        return []  # unset, or named by its own check
-    options = config.get("currents_storage_options")
-    _checked, problems = check_storage_options(options, location, "currents_storage_options")
-    return problems
-
-
-def _check_users_export_url(value: object) -> list[str]:
-    try:
-        parse_location(value, "users_export_url")
-    except ValueError as exc:
-        return [str(exc)]
-    return []
-
-
-def _check_users_storage_options(config: Mapping[str, Any]) -> list[str]:
-    """The options of `users_export_storage_options`, for the store `users_export_url`
-    names."""
-    try:
-        location = parse_location(config.get("users_export_url"), "users_export_url")
-    except ValueError:
-        if config.get("users_export_storage_options"):
-            return ["users_export_storage_options: set users_export_url too"]
+    def check(value: object) -> list[str]:
+        try:
+            parse_location(value, setting)
+        except ValueError as exc:
+            return [str(exc)]
         return []
-    options = config.get("users_export_storage_options")
-    if options is None:
-        return []  # the fallback (currents_storage_options) is checked as itself
-    _checked, problems = check_storage_options(options, location, "users_export_storage_options")
+
+    return check
+
+
+def _storage_options_problems(
+    config: Mapping[str, Any], url_setting: str, options_setting: str
+) -> list[str]:
+    """The problems of `options_setting`, for the store `url_setting` names."""
+    try:
+        location = parse_location(config.get(url_setting), url_setting)
+    except ValueError:
+        if config.get(options_setting):
+            return [f"{options_setting}: set {url_setting} too"]
+        return []  # unset, or named by its own check
+    options = config.get(options_setting)
+    _checked, problems = check_storage_options(options, location, options_setting)
     return problems
 
 
@@ -544,7 +527,7 @@ SETTINGS += (
     Setting(
         "currents_url",
         "string",
-        check=_check_currents_url,
+        check=_location_check("currents_url"),
         description=(
             "Where Braze writes Currents: s3://bucket/prefix, gs://bucket/prefix, "
             "az://container/prefix (the account in currents_storage_options), a local "
@@ -641,7 +624,7 @@ SETTINGS += (
     Setting(
         "users_export_url",
         "string",
-        check=_check_users_export_url,
+        check=_location_check("users_export_url"),
         description=(
             "The workspace's export bucket (s3://bucket, gs://bucket, az://container, or "
             "a local folder), for workspaces whose exports go to their own bucket "
@@ -711,8 +694,10 @@ def validate_settings(config: Mapping[str, Any]) -> list[str]:
         if setting.name != "api_key" and value is not None:
             errors.extend(setting.problems(value))
     errors.extend(_check_dates_in_order(config))
-    errors.extend(_check_storage_options(config))
-    errors.extend(_check_users_storage_options(config))
+    errors.extend(_storage_options_problems(config, "currents_url", "currents_storage_options"))
+    errors.extend(
+        _storage_options_problems(config, "users_export_url", "users_export_storage_options")
+    )
     errors.extend(_check_pii(config))
     return errors
 
@@ -869,8 +854,7 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         users_fields=tuple(get("users_fields_to_export")),
         users_export_timeout_minutes=float(get("users_export_timeout_minutes")),
         users_export_settle_seconds=float(get("users_export_settle_seconds")),
-        **_currents(config),
-        **_users_export(config),
+        **_stores(config),
     )
 
 
@@ -881,28 +865,42 @@ def _pii_mode(value: str) -> PiiMode:
     raise SettingsError([f"pii: expected one of {', '.join(PII_MODES)}"])
 
 
-def _currents(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Where Currents are and how to read them, once `validate_settings` passed."""
-    if not config.get("currents_url"):
-        return {}
-    location = parse_location(config["currents_url"], "currents_url")
-    options, _problems = check_storage_options(
-        config.get("currents_storage_options"), location, "currents_storage_options"
+def _store(
+    config: Mapping[str, Any],
+    url_setting: str,
+    options_setting: str,
+    fallback: tuple[str, str] | None = None,
+) -> tuple[Location, StorageOptions] | None:
+    """The store `url_setting` names (None when unset) and its options, once
+    `validate_settings` passed; unset options are those of `fallback` (a URL setting and
+    its options) when both URLs name the same kind of store."""
+    if not config.get(url_setting):
+        return None
+    location = parse_location(config[url_setting], url_setting)
+    setting = options_setting
+    if (
+        config.get(options_setting) is None
+        and fallback
+        and config.get(fallback[0])
+        and parse_location(config[fallback[0]], fallback[0]).scheme == location.scheme
+    ):
+        setting = fallback[1]
+    checked, _problems = check_storage_options(config.get(setting), location, setting)
+    return location, checked
+
+
+def _stores(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Where Currents and the user exports' bucket are, and how to read them."""
+    found: dict[str, Any] = {}
+    currents = _store(config, "currents_url", "currents_storage_options")
+    if currents is not None:
+        found["currents_location"], found["currents_storage"] = currents
+    exports = _store(
+        config,
+        "users_export_url",
+        "users_export_storage_options",
+        fallback=("currents_url", "currents_storage_options"),
     )
-    return {"currents_location": location, "currents_storage": options}
-
-
-def _users_export(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The bucket of `users_export_url` and its options (those of Currents when unset
-    and Currents are in the same kind of store), once `validate_settings` passed."""
-    if not config.get("users_export_url"):
-        return {}
-    location = parse_location(config["users_export_url"], "users_export_url")
-    options = config.get("users_export_storage_options")
-    setting = "users_export_storage_options"
-    if options is None and config.get("currents_url"):
-        currents = parse_location(config["currents_url"], "currents_url")
-        if currents.scheme == location.scheme:
-            options, setting = config.get("currents_storage_options"), "currents_storage_options"
-    checked, _problems = check_storage_options(options, location, setting)
-    return {"users_export_location": location, "users_export_storage": checked}
+    if exports is not None:
+        found["users_export_location"], found["users_export_storage"] = exports
+    return found
