@@ -26,7 +26,7 @@ from pathlib import Path
 import fastavro
 import msgspec
 
-from bench.tap_process import ROOT
+from bench.tap_process import ROOT, startup
 from braze_emulator.currents import currents_tree, write_folder
 from tests.helpers import run_measuring_memory
 
@@ -65,17 +65,6 @@ def bare_loop(folder: Path) -> tuple[int, float]:
                     sink.write(encode(event) + b"\n")
                     count += 1
     return count, time.perf_counter() - started
-
-
-def startup() -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "tap_braze_dau", "--about"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        check=True,
-    )
-    return time.perf_counter() - started
 
 
 def tap_run(folder: Path, workdir: Path) -> tuple[float, float]:

@@ -45,3 +45,15 @@ def timed_sync(
     if result.returncode != 0:
         sys.exit(f"the tap failed: {result.stderr.decode()[-2000:]}")
     return wall, (result.stdout or b"").decode(), result.stderr.decode()
+
+
+def startup() -> float:
+    """Wall seconds of `--about`: the tap's start-up, what a run spends before it reads."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "tap_braze_dau", "--about"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    return time.perf_counter() - started

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import tempfile
 import time
 import zipfile
@@ -30,7 +29,7 @@ from pathlib import Path
 import msgspec
 import requests
 
-from bench.tap_process import ROOT
+from bench.tap_process import ROOT, startup
 from braze_emulator import EXPORTABLE_FIELDS, BrazeEmulator, many_users
 from tests.helpers import catalog_selecting, measured_tap
 
@@ -116,17 +115,6 @@ def tap_run(braze: BrazeEmulator, workdir: Path) -> tuple[float, float, int]:
     assert tap.returncode == 0, tap.returncode
     seconds = time.perf_counter() - started
     return seconds, int(peak.read_text()) / 1024, records
-
-
-def startup() -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "tap_braze_dau", "--about"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        check=True,
-    )
-    return time.perf_counter() - started
 
 
 def phases(braze: BrazeEmulator, index: int, ended: float) -> tuple[float, float, float]:
