@@ -187,7 +187,8 @@ class SuppressionStream(_FetchingStream):
     def _emit(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """A window's rows, the personal-data rule applied, then a STATE if the rule of
         STATEs says so."""
-        rule, personal = self.personal_data or (PersonalDataRule(), SUPPRESSION_PERSONAL)
+        assert self.personal_data is not None  # set by __init__
+        rule, personal = self.personal_data
         size = 0
         for row in rows:
             rule.apply(row, personal)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -110,8 +109,7 @@ class UsersExports:
     """The exports of one run (thread-safe): `files()` yields each segment's, in order.
 
     `client(stop)` makes the API client; `storage()` the store of `users_export_url`
-    (None when unset), built on first use; `clock` and `sleep` are the real ones but in
-    tests (`polling.Polls`).
+    (None when unset), built on first use.
     """
 
     def __init__(
@@ -121,15 +119,11 @@ class UsersExports:
         client: Callable[[threading.Event], BrazeClient],
         storage: Callable[[], ObjectStorage | None],
         logger: logging.Logger,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[threading.Event, float], bool] | None = None,
     ) -> None:
         self.options = options
         self._client = client
         self._make_storage = storage
         self._logger = logger
-        self._clock = clock
-        self._sleep = sleep
         self._lock = threading.Lock()
         self._storage: tuple[ObjectStorage | None] | None = None
 
@@ -167,13 +161,10 @@ class UsersExports:
 
     def polls(self, stop: threading.Event) -> Polls:
         """The polls of one export, its deadline `users_export_timeout_minutes` away."""
-        sleep = self._sleep
         return Polls(
             timeout_seconds=self.options.timeout_seconds,
             base_seconds=self.options.retry_wait_seconds,
             stop=stop,
-            clock=self._clock,
-            sleep=None if sleep is None else (lambda seconds: sleep(stop, seconds)),
         )
 
     def _export(
