@@ -88,6 +88,10 @@ class Endpoint:
     answer_field: str | None = "data"
     #: Whether an answer may lack `"message": "success"` (Braze documents none for some).
     message_optional: bool = False
+    #: Whether a 429 says the thing asked cannot be served now (a segment's export
+    #: already running), not that the pool is spent: it raises `Busy` at once (the
+    #: caller retries with backoff), and holds no pool.
+    busy_on_429: bool = False
 
 
 @dataclass(frozen=True)

@@ -79,9 +79,6 @@ class Request:
     context: Mapping[str, str] = field(default_factory=dict)
     #: A POST of this JSON body (None: a GET).
     body: Mapping[str, object] | None = None
-    #: A 429 says the request cannot be served now (a segment's export already running),
-    #: not that its pool is spent: it raises `Busy` at once, and holds no pool.
-    busy_on_429: bool = False
 
 
 def log_request_duration(request: Request, status: int, seconds: float) -> None:
@@ -283,7 +280,7 @@ class BrazeClient:
         except TransientError as exc:
             raise TransientError(self.redact(str(exc))) from None
         except RateLimitedError as exc:
-            if request.busy_on_429:
+            if request.endpoint.busy_on_429:
                 raise Busy(self.redact(str(exc))) from None
             gate.hold_until(exc.resume_at)
             self._logger.warning(

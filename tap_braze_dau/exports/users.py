@@ -47,7 +47,10 @@ from tap_braze_dau.storage.scratch import scratch_folder
 from tap_braze_dau.storage.store import ObjectStorage
 
 EXPORT = Endpoint(
-    path="/users/export/segment", permission="users.export.segment", answer_field=None
+    path="/users/export/segment",
+    permission="users.export.segment",
+    answer_field=None,
+    busy_on_429=True,  # one export at a time per segment
 )
 #: The key of a user: always asked for, whatever `users_fields_to_export` says.
 KEY_FIELD = "braze_id"
@@ -201,7 +204,6 @@ class UsersExports:
             f"{EXPORT.path} (segment {segment_id})",
             context={"segment_id": segment_id},
             body=export_body(segment_id, self.options.fields, to_bucket=self.options.to_bucket),
-            busy_on_429=True,
         )
         while True:
             try:
