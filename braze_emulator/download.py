@@ -13,7 +13,10 @@ export answered, presigned by the emulator itself) answers as S3 does a presigne
   Content-Length).
 Error bodies are S3's XML (`<Error><Code>...</Code><Message>...</Message>...`). Every
 request is logged in `BrazeEmulator.download_requests` (`DownloadRequest`), with its
-Authorization header if it had one: the API key must never reach this host.
+Authorization header if it had one: the API key must never reach this host. An entry is
+written once its answer is sent, so a client may hold the answer before the entry exists:
+reading `download_requests` waits until every request that arrived is logged
+(`DownloadLog`), and a test reads it right after an answer without a race.
 
 Faults with `stream="users_download"` (`dimension`: the segment id) apply here, to the
 downloads of a ready archive (not to its 403s before, nor after it expired): "status"
@@ -28,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -72,6 +76,32 @@ class DownloadRequest:
     fault: str | None = None
 
 
+class DownloadLog:
+    """The download host's log: its entries are written after their answers, so `settled`
+    waits (a condition, not a sleep) until every request that `arrive`d is `record`ed."""
+
+    def __init__(self) -> None:
+        self._entries: list[DownloadRequest] = []
+        self._arrivals = 0
+        self._changed = threading.Condition()
+
+    def arrive(self) -> None:
+        with self._changed:
+            self._arrivals += 1
+
+    def record(self, entry: DownloadRequest) -> None:
+        with self._changed:
+            self._entries.append(entry)
+            self._changed.notify_all()
+
+    def settled(self, timeout: float = 30.0) -> list[DownloadRequest]:
+        """A copy of the entries once every arrived request is logged (or after `timeout`
+        seconds, should a handler die unlogged)."""
+        with self._changed:
+            self._changed.wait_for(lambda: len(self._entries) >= self._arrivals, timeout)
+            return list(self._entries)
+
+
 def s3_error(code: str, message: str, **extra: str) -> bytes:
     """An S3 error body."""
     fields = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in extra.items())
@@ -105,25 +135,29 @@ class DownloadHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         arrived = time.time()
+        self.braze.download_log.arrive()
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         match = _PATH.match(parts.path)
         export = self.braze.export_jobs.find(match["prefix"]) if match else None
-        status, sent, fault = self._answer(export, query, arrived)
-        self.braze.download_requests.append(
-            DownloadRequest(
-                arrived=arrived,
-                answered_at=time.time(),
-                path=parts.path,
-                query=query,
-                status=status,
-                authorization=self.headers.get("Authorization"),
-                user_agent=self.headers.get("User-Agent"),
-                object_prefix=export.object_prefix if export else None,
-                bytes_sent=sent,
-                fault=fault,
+        status, sent, fault = 0, 0, None
+        try:
+            status, sent, fault = self._answer(export, query, arrived)
+        finally:
+            self.braze.download_log.record(
+                DownloadRequest(
+                    arrived=arrived,
+                    answered_at=time.time(),
+                    path=parts.path,
+                    query=query,
+                    status=status,
+                    authorization=self.headers.get("Authorization"),
+                    user_agent=self.headers.get("User-Agent"),
+                    object_prefix=export.object_prefix if export else None,
+                    bytes_sent=sent,
+                    fault=fault,
+                )
             )
-        )
 
     def _answer(
         self, export: Export | None, query: dict[str, str], arrived: float

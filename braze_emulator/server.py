@@ -120,7 +120,7 @@ from braze_emulator.clock import (
     utc_key,
 )
 from braze_emulator.dimensions import Dimensions, Segment
-from braze_emulator.download import DownloadRequest, make_download_server
+from braze_emulator.download import DownloadLog, DownloadRequest, make_download_server
 from braze_emulator.endpoints import (
     ALL_PERMISSIONS,
     BY_PATH,
@@ -312,7 +312,7 @@ class BrazeEmulator:
         self.users_per_file = users_per_file
         self.suppression_end_inclusive = suppression_end_inclusive
         self.export_jobs = ExportJobs()
-        self.download_requests: list[DownloadRequest] = []
+        self.download_log = DownloadLog()
         self._suppression_indexes = {
             stream: SuppressionIndex(column) for stream, column in SUPPRESSION_COLUMNS.items()
         }
@@ -335,6 +335,11 @@ class BrazeEmulator:
     def download_url(self) -> str:
         """The base of the download host's URLs (the export's `url`s point there)."""
         return f"http://127.0.0.1:{self._downloads.server_address[1]}"
+
+    @property
+    def download_requests(self) -> list[DownloadRequest]:
+        """The download host's log, once every request that arrived is in it (`DownloadLog`)."""
+        return self.download_log.settled()
 
     def start(self) -> BrazeEmulator:
         # A short poll: `stop()` waits for the serving loop to notice, up to one interval.
