@@ -5,6 +5,7 @@ Storage emulator, from npm), and what the tap needs to use them."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -13,6 +14,7 @@ import re
 import subprocess
 import threading
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
@@ -55,6 +57,7 @@ class S3Server:
     server: ThreadedMotoServer
     url: str
     requests: list[Logged] = field(default_factory=list)
+    recorder: logging.Handler | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def bucket(self, name: str) -> str:
@@ -97,9 +100,12 @@ class S3Server:
             with self._lock:
                 self.requests.append(Logged(found["method"], found["path"], int(found["status"])))
 
-    def require_signatures(self) -> dict[str, str]:
-        """From now on, requests must be signed by a known IAM user: returns the key of
-        one that may do nothing at all (moto's IAM, created while auth is still off)."""
+    @contextlib.contextmanager
+    def signatures_required(self) -> Iterator[dict[str, str]]:
+        """While inside, requests must be signed by a known IAM user: yields the key of one
+        that may do nothing at all (moto's IAM, created while auth is still off). moto's
+        auth switch is global to the process, so it is turned off again on the way out:
+        other servers (and later test files in this worker) answer unsigned requests."""
         import boto3  # type: ignore[import-untyped]
 
         iam = boto3.client(
@@ -111,48 +117,58 @@ class S3Server:
         )
         iam.create_user(UserName="nobody")
         key = iam.create_access_key(UserName="nobody")["AccessKey"]
+        self._reset_auth(after_requests="0")
+        try:
+            yield {
+                "aws_access_key_id": key["AccessKeyId"],
+                "aws_secret_access_key": key["SecretAccessKey"],
+            }
+        finally:
+            self._reset_auth(after_requests="inf")
+
+    def _reset_auth(self, *, after_requests: str) -> None:
+        """Require signatures after that many more unsigned requests ("inf": never)."""
         request = urllib.request.Request(
             f"{self.url}/moto-api/reset-auth",
-            data=b"0",
+            data=after_requests.encode(),
             method="POST",
             headers={"Content-Type": "text/plain"},
         )
         with urllib.request.urlopen(request, timeout=10):
             pass
-        return {
-            "aws_access_key_id": key["AccessKeyId"],
-            "aws_secret_access_key": key["SecretAccessKey"],
-        }
 
     def stop(self) -> None:
+        if self.recorder is not None:
+            _WERKZEUG.removeHandler(self.recorder)
         self.server.stop()
 
 
 class _Recorder(logging.Handler):
-    def __init__(self) -> None:
+    """Feeds werkzeug's request lines to one server's log. The lines do not say which
+    server answered: two servers alive in one process both see every line, so tests tell
+    theirs apart by bucket (`S3Server.of_bucket`)."""
+
+    def __init__(self, server: S3Server) -> None:
         super().__init__()
-        self.servers: list[S3Server] = []
+        self.server = server
 
     def emit(self, record: logging.LogRecord) -> None:
-        line = record.getMessage()
-        for server in self.servers:
-            if f":{server.url.rsplit(':', 1)[1]}" in line or True:
-                server.record(line)
-                break
+        self.server.record(record.getMessage())
+
+
+_WERKZEUG = logging.getLogger("werkzeug")
 
 
 def start_s3() -> S3Server:
-    """A moto S3 server on a free loopback port, its requests recorded."""
+    """A moto S3 server on a free loopback port, its requests recorded until `stop`."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     s3 = S3Server(server, f"http://{host}:{port}")
-    logger = logging.getLogger("werkzeug")
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    handler = _Recorder()
-    handler.servers.append(s3)
-    logger.addHandler(handler)
+    _WERKZEUG.setLevel(logging.INFO)
+    _WERKZEUG.propagate = False
+    s3.recorder = _Recorder(s3)
+    _WERKZEUG.addHandler(s3.recorder)
     return s3
 
 

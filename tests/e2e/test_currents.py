@@ -383,20 +383,20 @@ def test_a_store_that_refuses_the_credentials_fails_naming_bucket_operation_and_
         put_store(tree(1).files, server.store(bucket))
         good = config(f"s3://{bucket}", currents_storage_options=server.options())
         catalog = selecting(discover(good, tmp_path), [STREAMS[EMAIL]])
-        nobody = server.require_signatures()
-        options = {**server.options(), **nobody}
-        settings = config(f"s3://{bucket}", currents_storage_options=options)
-        for run in (
-            run_tap(settings, tmp_path, extra_args=["--discover"]),
-            run_tap(settings, tmp_path, catalog=catalog),
-        ):
-            assert run.returncode != 0
-            assert "Traceback" not in run.stderr
-            assert f"s3://{bucket}" in run.stderr
-            assert "listing" in run.stderr
-            assert "access refused" in run.stderr
-            assert "currents_storage_options" in run.stderr
-            assert nobody["aws_secret_access_key"] not in run.stdout + run.stderr
+        with server.signatures_required() as nobody:
+            options = {**server.options(), **nobody}
+            settings = config(f"s3://{bucket}", currents_storage_options=options)
+            for run in (
+                run_tap(settings, tmp_path, extra_args=["--discover"]),
+                run_tap(settings, tmp_path, catalog=catalog),
+            ):
+                assert run.returncode != 0
+                assert "Traceback" not in run.stderr
+                assert f"s3://{bucket}" in run.stderr
+                assert "listing" in run.stderr
+                assert "access refused" in run.stderr
+                assert "currents_storage_options" in run.stderr
+                assert nobody["aws_secret_access_key"] not in run.stdout + run.stderr
     finally:
         server.stop()
 
