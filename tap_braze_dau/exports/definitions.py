@@ -27,7 +27,7 @@ from singer_sdk import typing as th
 from tap_braze_dau.declarations import Endpoint
 from tap_braze_dau.errors import BrazeDataError
 from tap_braze_dau.plan.activity import parse_instant
-from tap_braze_dau.plan.listings import pages
+from tap_braze_dau.plan.listings import offset_pages
 from tap_braze_dau.redaction import shown
 
 #: Items a page (Braze's largest `limit`).
@@ -191,18 +191,12 @@ def listed_items(
     """Every listed item once (by id), oldest edit first (then by id)."""
     found: dict[str, dict[str, Any]] = {}
 
-    def where(page: int) -> str:
-        return f"{definition.list_endpoint.path} (offset {page * PAGE_SIZE})"
+    def where(offset: int) -> str:
+        return f"{definition.list_endpoint.path} (offset {offset})"
 
-    for page, items in pages(
-        lambda page: fetch_page(page * PAGE_SIZE),
-        lambda items, _largest: len(items) < PAGE_SIZE,
-        where=where,
-        ignored="offset",
-        max_pages=MAX_PAGES,
-    ):
+    for offset, items in offset_pages(fetch_page, PAGE_SIZE, where=where, max_pages=MAX_PAGES):
         for item in items:
-            record = list_item(item, definition, where(page))
+            record = list_item(item, definition, where(offset))
             found[record[definition.id_field]] = record
     return sorted(found.values(), key=lambda item: _order(item, definition))
 

@@ -22,7 +22,7 @@ from typing import Any
 from tap_braze_dau.declarations import Endpoint
 from tap_braze_dau.errors import BrazeDataError
 from tap_braze_dau.plan.activity import parse_instant
-from tap_braze_dau.plan.listings import pages
+from tap_braze_dau.plan.listings import offset_pages
 from tap_braze_dau.plan.windows import ONE_DAY, Window, plan_windows
 from tap_braze_dau.redaction import shown
 
@@ -117,18 +117,12 @@ def window_rows(
     outside the window dropped."""
     found: dict[tuple[str, str], tuple[dt.datetime, dict[str, Any]]] = {}
 
-    def where(page: int) -> str:
-        return f"{suppression.path} ({window}, offset {page * PAGE_SIZE})"
+    def where(offset: int) -> str:
+        return f"{suppression.path} ({window}, offset {offset})"
 
-    for page, rows in pages(
-        lambda page: fetch_page(page * PAGE_SIZE),
-        lambda rows, _largest: len(rows) < PAGE_SIZE,
-        where=where,
-        ignored="offset",
-        max_pages=MAX_PAGES,
-    ):
+    for offset, rows in offset_pages(fetch_page, PAGE_SIZE, where=where, max_pages=MAX_PAGES):
         for row in rows:
-            instant, record = read_row(row, suppression, where(page))
+            instant, record = read_row(row, suppression, where(offset))
             if instant.date() in window:
                 key = (record["email"], record[suppression.time_field])
                 found.setdefault(key, (instant, record))

@@ -12,7 +12,7 @@ Canvases). Paging (`page` from 0) is pure (`is_last_page`): a list ends at an em
 or at a page shorter than Braze's documented page size; where the size is undocumented
 (products), at a page shorter than the pages before it. A page that repeats the one
 before (a server ignoring `page`) stops the run instead of looping; `pages` is that
-loop, for the user exports' lists paged by `offset` too.
+loop, and `offset_pages` the same for the user exports' lists paged by `offset`.
 """
 
 from __future__ import annotations
@@ -73,6 +73,26 @@ def pages(
         previous = items
     msg = f"{where(max_pages)}: still items after {max_pages} pages; stopping"
     raise BrazeDataError(msg)
+
+
+def offset_pages(
+    fetch: Callable[[int], list[object]],
+    page_size: int,
+    *,
+    where: Callable[[int], str],
+    max_pages: int,
+) -> Iterator[tuple[int, list[object]]]:
+    """Each page of a list paged by `offset` in steps of `page_size`, as (offset, items):
+    `fetch(offset)` asks it, a page shorter than `page_size` ends the list, `where(offset)`
+    names it in messages; otherwise as `pages`."""
+    for page, items in pages(
+        lambda page: fetch(page * page_size),
+        lambda items, _largest: len(items) < page_size,
+        where=lambda page: where(page * page_size),
+        ignored="offset",
+        max_pages=max_pages,
+    ):
+        yield page * page_size, items
 
 
 def _is_instant(value: object) -> bool:
