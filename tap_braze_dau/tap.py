@@ -25,7 +25,7 @@ from tap_braze_dau.braze.client import BrazeClient
 from tap_braze_dau.braze.rate_limits import RateLimitPools
 from tap_braze_dau.currents.avro_schema import merge_schemas, record_schema
 from tap_braze_dau.currents.layout import stream_name
-from tap_braze_dau.currents.stream import CurrentsOptions, CurrentsSource, CurrentsStream
+from tap_braze_dau.currents.stream import CurrentsSource, CurrentsStream
 from tap_braze_dau.declarations import (
     APP,
     DetailsDeclaration,
@@ -224,15 +224,7 @@ class TapBrazeDau(SdkTap):
         settings are read when they sync: a discovery needs none."""
 
         def options() -> ExportsOptions:
-            settings = self.settings
-            return ExportsOptions(
-                start_date=settings.start_date,
-                end_date=settings.end_date,
-                lookback_days=settings.lookback_days,
-                max_history_days=settings.max_history_days,
-                parallel=settings.max_parallel_requests,
-                personal_data=settings.personal_data,
-            )
+            return self.settings.exports_options
 
         def checkpoints() -> Checkpoints:
             return self.checkpoints
@@ -348,14 +340,7 @@ class TapBrazeDau(SdkTap):
         def storage() -> ObjectStorage:
             return self.open_storage(location, settings.currents_storage, "currents_url")
 
-        options = CurrentsOptions(
-            start_date=settings.start_date,
-            lookback_hours=settings.currents_lookback_hours,
-            skip_bad_files=settings.currents_skip_bad_files,
-            parallel=settings.max_parallel_requests,
-            personal_data=settings.personal_data,
-        )
-        return CurrentsSource(storage, options, self.logger)
+        return CurrentsSource(storage, settings.currents_options, self.logger)
 
     def full_table_records(self, name: str) -> list[dict[str, Any]]:
         """The records of a list or details stream, read once per run."""

@@ -23,9 +23,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from singer_sdk import typing as th
 
 from tap_braze_dau.braze.client import ClientOptions, default_user_agent
+from tap_braze_dau.currents.stream import CurrentsOptions
 from tap_braze_dau.declarations import WORKSPACE_APP_ID
 from tap_braze_dau.exports.definitions import DEFINITIONS
 from tap_braze_dau.exports.records import EXPORTABLE_FIELDS
+from tap_braze_dau.exports.streams import ExportsOptions
 from tap_braze_dau.exports.suppressions import SUPPRESSION_LISTS
 from tap_braze_dau.exports.users import EXPORT, UsersOptions
 from tap_braze_dau.personal_data import PII_MODES, PersonalDataRule, PiiMode
@@ -783,6 +785,27 @@ class Settings:
             zone=self.zone,
             end_date=self.end_date,
             stats_lookback_days=self.stats_lookback_days,
+        )
+
+    @property
+    def exports_options(self) -> ExportsOptions:
+        return ExportsOptions(
+            start_date=self.start_date,
+            end_date=self.end_date,
+            lookback_days=self.lookback_days,
+            max_history_days=self.max_history_days,
+            parallel=self.max_parallel_requests,
+            personal_data=self.personal_data,
+        )
+
+    @property
+    def currents_options(self) -> CurrentsOptions:
+        return CurrentsOptions(
+            start_date=self.start_date,
+            lookback_hours=self.currents_lookback_hours,
+            skip_bad_files=self.currents_skip_bad_files,
+            parallel=self.max_parallel_requests,
+            personal_data=self.personal_data,
         )
 
     @property
