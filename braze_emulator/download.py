@@ -14,9 +14,10 @@ export answered, presigned by the emulator itself) answers as S3 does a presigne
 Error bodies are S3's XML (`<Error><Code>...</Code><Message>...</Message>...`). Every
 request is logged in `BrazeEmulator.download_requests` (`DownloadRequest`), with its
 Authorization header if it had one: the API key must never reach this host. An entry is
-written once its answer is sent, so a client may hold the answer before the entry exists:
+written once its answer is sent, so a client may hold the answer before the entry exists,
+and a handler may finish after the next request's: the log keeps arrival order, and
 reading `download_requests` waits until every request that arrived is logged
-(`DownloadLog`), and a test reads it right after an answer without a race.
+(`DownloadLog`), so a test reads it right after an answer without a race.
 
 Faults with `stream="users_download"` (`dimension`: the segment id) apply here, to the
 downloads of a ready archive (not to its 403s before, nor after it expired): "status"
@@ -77,29 +78,32 @@ class DownloadRequest:
 
 
 class DownloadLog:
-    """The download host's log: its entries are written after their answers, so `settled`
-    waits (a condition, not a sleep) until every request that `arrive`d is `record`ed."""
+    """The download host's log, in the order requests arrived. An entry is written after
+    its answer, so a request's place is taken when it `arrive`s (its handler may finish
+    after a later request's) and `settled` waits (a condition, not a sleep) until every
+    place is filled."""
 
     def __init__(self) -> None:
-        self._entries: list[DownloadRequest] = []
-        self._arrivals = 0
+        self._entries: list[DownloadRequest | None] = []
         self._changed = threading.Condition()
 
-    def arrive(self) -> None:
+    def arrive(self) -> int:
+        """Take the next place in the log: its index, for `record`."""
         with self._changed:
-            self._arrivals += 1
+            self._entries.append(None)
+            return len(self._entries) - 1
 
-    def record(self, entry: DownloadRequest) -> None:
+    def record(self, place: int, entry: DownloadRequest) -> None:
         with self._changed:
-            self._entries.append(entry)
+            self._entries[place] = entry
             self._changed.notify_all()
 
     def settled(self, timeout: float = 30.0) -> list[DownloadRequest]:
         """A copy of the entries once every arrived request is logged (or after `timeout`
-        seconds, should a handler die unlogged)."""
+        seconds, should a handler die unlogged: then without its place)."""
         with self._changed:
-            self._changed.wait_for(lambda: len(self._entries) >= self._arrivals, timeout)
-            return list(self._entries)
+            self._changed.wait_for(lambda: None not in self._entries, timeout)
+            return [entry for entry in self._entries if entry is not None]
 
 
 def s3_error(code: str, message: str, **extra: str) -> bytes:
@@ -135,7 +139,7 @@ class DownloadHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         arrived = time.time()
-        self.braze.download_log.arrive()
+        place = self.braze.download_log.arrive()
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         match = _PATH.match(parts.path)
@@ -145,6 +149,7 @@ class DownloadHandler(BaseHTTPRequestHandler):
             status, sent, fault = self._answer(export, query, arrived)
         finally:
             self.braze.download_log.record(
+                place,
                 DownloadRequest(
                     arrived=arrived,
                     answered_at=time.time(),
@@ -156,7 +161,7 @@ class DownloadHandler(BaseHTTPRequestHandler):
                     object_prefix=export.object_prefix if export else None,
                     bytes_sent=sent,
                     fault=fault,
-                )
+                ),
             )
 
     def _answer(
