@@ -100,7 +100,10 @@ class Details:
         self, declaration: DetailsDeclaration, for_stream: str
     ) -> dict[str, dict[str, Any]]:
         listed = self._lists(declaration.listed_by)
-        ids = list(self._listings.values(listed, for_stream=for_stream))
+        # Every listed item has details, even a segment without analytics tracking
+        # (which has no series, so is left out of the list's `values`).
+        key = listed.key_columns[0]
+        ids = [record[key] for record in self._listings.records(listed, for_stream=for_stream)]
         started = time.monotonic()
         stop = threading.Event()
         client = self._client(stop)

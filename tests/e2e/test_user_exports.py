@@ -619,7 +619,13 @@ def test_definitions_resume_with_modified_after_the_bookmark_less_the_look_back(
 
 def test_segment_details_one_request_per_segment_a_deleted_one_skipped(tmp_path: Path) -> None:
     segments = {
-        f"s-{n}": Segment(f"Segment {n}", dt.date(2024, 1, 1), tags=("t",)) for n in range(6)
+        f"s-{n}": Segment(
+            f"Segment {n}",
+            dt.date(2024, 1, 1),
+            tags=("t",),
+            analytics_tracking_enabled=n != 4,  # no series, but details all the same
+        )
+        for n in range(6)
     }
     with emulator(segments=segments) as braze:
         braze.stale("s-2")  # listed, then refused by its details
