@@ -57,6 +57,7 @@ from tap_braze_dau.singer.settings import (
     coerce_number_strings,
     config_schema,
     parse_settings,
+    short_hash_key,
     unknown_settings,
     validate_settings,
 )
@@ -143,7 +144,7 @@ class TapBrazeDau(SdkTap):
                     message = redact(message, secret)
             return message
 
-        for warning in unknown_settings(config, schema["properties"]):
+        for warning in unknown_settings(config, schema["properties"]) + short_hash_key(config):
             self.logger.warning(scrubbed(warning))
         return config, [scrubbed(error) for error in errors]
 

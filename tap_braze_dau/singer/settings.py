@@ -263,18 +263,46 @@ def _location_check(setting: str) -> Callable[[object], list[str]]:
     return check
 
 
-def _storage_options_problems(
-    config: Mapping[str, Any], url_setting: str, options_setting: str
-) -> list[str]:
-    """The problems of `options_setting`, for the store `url_setting` names."""
+def _export_options_setting(config: Mapping[str, Any]) -> str:
+    """The setting whose options read `users_export_url`: its own when set, else
+    `currents_storage_options` when set and Currents is off or in the same kind of
+    store (one set of credentials for both), else its own (unset: the provider's chain)."""
+    own = "users_export_storage_options"
+    if (
+        config.get(own) is not None
+        or config.get("currents_storage_options") is None
+        or not config.get("users_export_url")
+    ):
+        return own
+    if not config.get("currents_url"):
+        return "currents_storage_options"
     try:
-        location = parse_location(config.get(url_setting), url_setting)
+        same_kind = (
+            parse_location(config["currents_url"], "currents_url").scheme
+            == parse_location(config.get("users_export_url"), "users_export_url").scheme
+        )
     except ValueError:
-        if config.get(options_setting):
-            return [f"{options_setting}: set {url_setting} too"]
-        return []  # unset, or named by its own check
-    options = config.get(options_setting)
-    _checked, problems = check_storage_options(options, location, options_setting)
+        return own  # named by its own check
+    return "currents_storage_options" if same_kind else own
+
+
+def _storage_options_problems(config: Mapping[str, Any]) -> list[str]:
+    """The problems of the storage options, each for the store it reads."""
+    exports_setting = _export_options_setting(config)
+    shared = exports_setting == "currents_storage_options"
+    stores = [("currents_url", "currents_storage_options")]
+    if not (shared and config.get("currents_url")):  # else checked once, for Currents
+        stores.append(("users_export_url", exports_setting))
+    problems: list[str] = []
+    for url_setting, options_setting in stores:
+        try:
+            location = parse_location(config.get(url_setting), url_setting)
+        except ValueError:
+            if config.get(options_setting) and not (shared and url_setting == "currents_url"):
+                problems.append(f"{options_setting}: set {url_setting} too")
+            continue  # unset, or named by its own check
+        options = config.get(options_setting)
+        problems.extend(check_storage_options(options, location, options_setting)[1])
     return problems
 
 
@@ -282,8 +310,18 @@ def _check_pii(config: Mapping[str, Any]) -> list[str]:
     key = config.get("pii_hash_key")
     if config.get("pii") == "hash" and not (isinstance(key, str) and key):
         return ["pii_hash_key: required with pii: hash (the secret key of the hashes)"]
+    return []
+
+
+def short_hash_key(config: Mapping[str, Any]) -> list[str]:
+    """A warning (not an error: any key gives stable hashes) when `pii_hash_key` is
+    short enough to be guessed, so that hashed addresses could be tried one by one."""
+    key = config.get("pii_hash_key")
     if isinstance(key, str) and 0 < len(key) < MIN_HASH_KEY_LENGTH:
-        return [f"pii_hash_key: at least {MIN_HASH_KEY_LENGTH} characters (its value is not shown)"]
+        return [
+            f"pii_hash_key: shorter than {MIN_HASH_KEY_LENGTH} characters, so easier to "
+            "guess; a longer random key protects the hashes better (its value is not shown)"
+        ]
     return []
 
 
@@ -639,8 +677,8 @@ SETTINGS += (
         secret=True,
         description=(
             "Credentials and endpoint of the users_export_url store, named as in "
-            "currents_storage_options. Unset: currents_storage_options when both URLs "
-            "are of the same kind of store, else the provider's environment chain."
+            "currents_storage_options. Unset: currents_storage_options when currents_url "
+            "is unset or the same kind of store, else the provider's environment chain."
         ),
     ),
     Setting(
@@ -696,10 +734,7 @@ def validate_settings(config: Mapping[str, Any]) -> list[str]:
         if setting.name != "api_key" and value is not None:
             errors.extend(setting.problems(value))
     errors.extend(_check_dates_in_order(config))
-    errors.extend(_storage_options_problems(config, "currents_url", "currents_storage_options"))
-    errors.extend(
-        _storage_options_problems(config, "users_export_url", "users_export_storage_options")
-    )
+    errors.extend(_storage_options_problems(config))
     errors.extend(_check_pii(config))
     return errors
 
@@ -889,26 +924,16 @@ def _pii_mode(value: str) -> PiiMode:
 
 
 def _store(
-    config: Mapping[str, Any],
-    url_setting: str,
-    options_setting: str,
-    fallback: tuple[str, str] | None = None,
+    config: Mapping[str, Any], url_setting: str, options_setting: str
 ) -> tuple[Location, StorageOptions] | None:
     """The store `url_setting` names (None when unset) and its options, once
-    `validate_settings` passed; unset options are those of `fallback` (a URL setting and
-    its options) when both URLs name the same kind of store."""
+    `validate_settings` passed."""
     if not config.get(url_setting):
         return None
     location = parse_location(config[url_setting], url_setting)
-    setting = options_setting
-    if (
-        config.get(options_setting) is None
-        and fallback
-        and config.get(fallback[0])
-        and parse_location(config[fallback[0]], fallback[0]).scheme == location.scheme
-    ):
-        setting = fallback[1]
-    checked, _problems = check_storage_options(config.get(setting), location, setting)
+    checked, _problems = check_storage_options(
+        config.get(options_setting), location, options_setting
+    )
     return location, checked
 
 
@@ -918,12 +943,7 @@ def _stores(config: Mapping[str, Any]) -> dict[str, Any]:
     currents = _store(config, "currents_url", "currents_storage_options")
     if currents is not None:
         found["currents_location"], found["currents_storage"] = currents
-    exports = _store(
-        config,
-        "users_export_url",
-        "users_export_storage_options",
-        fallback=("currents_url", "currents_storage_options"),
-    )
+    exports = _store(config, "users_export_url", _export_options_setting(config))
     if exports is not None:
         found["users_export_location"], found["users_export_storage"] = exports
     return found

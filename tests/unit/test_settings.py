@@ -15,6 +15,7 @@ from tap_braze_dau.singer.settings import (
     SettingsError,
     coerce_number_strings,
     parse_settings,
+    short_hash_key,
     unknown_settings,
     validate_settings,
 )
@@ -85,7 +86,7 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"currents_skip_bad_files": "no"}, "currents_skip_bad_files"),
     ({"pii": "mask"}, "pii"),
     ({"pii": "hash"}, "pii_hash_key"),
-    ({"pii_hash_key": "short"}, "pii_hash_key"),
+    ({"pii_hash_key": 1234567890123456789}, "pii_hash_key"),
     ({"users_segment_ids": ["a", ""]}, "users_segment_ids"),
     ({"users_fields_to_export": "email"}, "users_fields_to_export"),
     ({"users_export_timeout_minutes": 0}, "users_export_timeout_minutes"),
@@ -221,6 +222,33 @@ def test_a_misspelt_setting_is_named_with_the_closest_known_one() -> None:
     ]
 
 
+def test_a_short_hash_key_is_accepted_with_a_warning_that_does_not_show_it() -> None:
+    config = {"api_key": "k", "pii": "hash", "pii_hash_key": "tiny-key"}
+    assert validate_settings(config) == []
+    assert parse_settings(config).personal_data.key == b"tiny-key"
+    (warning,) = short_hash_key(config)
+    assert warning.startswith("pii_hash_key: shorter than 16 characters")
+    assert "tiny-key" not in warning
+    assert short_hash_key({**config, "pii_hash_key": "k" * 16}) == []
+
+
+def test_the_export_bucket_takes_the_currents_options_when_currents_is_off() -> None:
+    options = {"aws_access_key_id": "A", "aws_secret_access_key": SECRET}
+    config = {
+        "api_key": "k",
+        "users_export_url": "s3://exports",
+        "currents_storage_options": options,
+    }
+    assert validate_settings(config) == []
+    settings = parse_settings(config)
+    assert settings.currents_location is None
+    assert settings.users_export_storage.credentials_from == "currents_storage_options"
+    wrong_kind = {**config, "currents_storage_options": {"account_key": "1"}}
+    assert any(e.startswith("currents_storage_options:") for e in validate_settings(wrong_kind))
+    unused = {"api_key": "k", "currents_storage_options": options}
+    assert validate_settings(unused) == ["currents_storage_options: set currents_url too"]
+
+
 @given(st.dictionaries(st.sampled_from(sorted(TapBrazeDau.own_settings)), st.none()))
 def test_known_settings_are_never_warned_about(config: dict[str, None]) -> None:
     assert unknown_settings(config, TapBrazeDau.own_settings) == []
@@ -251,7 +279,6 @@ SECRET = "storage-secret-DO-NOT-LEAK-123456"  # noqa: S105 - a fake, to catch le
     [
         ({"pii": "hash"}, "pii_hash_key: required with pii: hash"),
         ({"pii": "mask"}, "pii: expected one of keep, hash, drop"),
-        ({"pii_hash_key": "short"}, "pii_hash_key: at least 16 characters"),
         ({"currents_url": "ftp://host/x"}, "currents_url: ftp:// is not a store"),
         ({"currents_url": "s3://"}, "currents_url: no bucket"),
         ({"currents_lookback_hours": -1}, "currents_lookback_hours: expected a whole number"),
