@@ -30,7 +30,7 @@ from tap_braze_dau.errors import (
     BrazeRequestError,
     TransientError,
 )
-from tap_braze_dau.redaction import redact, shown
+from tap_braze_dau.redaction import redact, redact_within, shown
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def _json(body: bytes) -> object:
 
 
 def _snippet(body: bytes, secret: str) -> str:
-    return shown(redact(body[:120].decode("utf-8", "replace"), secret))
+    return shown(redact(body[:4096].decode("utf-8", "replace"), secret)[:120])
 
 
 def braze_message(answer: Answer, secret: str) -> str:
@@ -66,12 +66,13 @@ def braze_message(answer: Answer, secret: str) -> str:
         body = _json(answer.body)
     except ValueError:
         body = None
+    # Taken out before anything is cut short: a cut would leave a piece of the key.
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        message = body["message"][:300]
+        message = redact(body["message"], secret)[:300]
         errors = body.get("errors")
-        text = f"{message} {shown(errors)}" if errors else message
+        text = f"{message} {shown(redact_within(errors, secret))}" if errors else message
         return redact(text, secret)
-    text = answer.body[:200].decode("utf-8", "replace").strip()
+    text = redact(answer.body[:4096].decode("utf-8", "replace"), secret)[:200].strip()
     return redact(text, secret) if text else (answer.reason or "(empty body)")
 
 
@@ -108,7 +109,7 @@ def data_of(
     if not isinstance(body, dict):
         raise TransientError(f"HTTP {status} with a JSON body that is not an object")
     if body.get("message") != "success" and not (message_optional and "message" not in body):
-        message = redact(shown(body.get("message")), asked.secret)
+        message = redact(shown(redact_within(body.get("message"), asked.secret)), asked.secret)
         raise TransientError(f"HTTP {status} but message {message} instead of 'success'")
     if field is None:
         return [body]
@@ -153,7 +154,7 @@ def redirected(answer: Answer, asked: Asked) -> BrazeRequestError:
     if location:
         target = urlsplit(urljoin(asked.api_url + "/", location.strip()))
         where = f"{target.scheme}://{target.hostname or ''}" if target.scheme else "(no host)"
-        where = redact(shown(where), asked.secret)
+        where = shown(redact(where, asked.secret))
     else:
         where = "nowhere (no Location header)"
     return BrazeRequestError(

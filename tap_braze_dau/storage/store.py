@@ -33,7 +33,7 @@ from obstore.exceptions import (
 from obstore.store import AzureStore, GCSStore, LocalStore, S3Store
 
 from tap_braze_dau.errors import StorageError
-from tap_braze_dau.redaction import shown
+from tap_braze_dau.redaction import redact, shown
 from tap_braze_dau.storage.location import Location
 from tap_braze_dau.storage.options import StorageOptions
 
@@ -54,7 +54,7 @@ class StoredFile:
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
-        text = text.replace(secret, "<redacted>")
+        text = redact(text, secret)
     return text
 
 

@@ -297,6 +297,18 @@ def test_a_401_echoing_the_key_with_empty_rate_limit_headers_never_shows_the_key
     assert quota_of(headers, NOW) is None  # nothing to pace on, and no crash
 
 
+def test_a_long_error_quoting_the_key_shows_no_piece_of_it() -> None:
+    """`errors` objects are cut short when quoted: the key must go before the cut."""
+    long_text = "x" * 40 + f" the key {SECRET} is not valid for this endpoint " + "y" * 40
+    body = json.dumps({"message": long_text, "errors": [{"message": long_text}]}).encode()
+    for status in (400, 401):
+        with pytest.raises(BrazeFatalError) as error:
+            handle(status, {}, body)
+        quoted = str(error.value)
+        assert all(SECRET[i : i + 8] not in quoted for i in range(len(SECRET) - 7)), quoted
+        assert "<redacted>" in quoted
+
+
 def test_a_429_with_empty_rate_limit_headers_waits_the_fallback() -> None:
     headers = {"x-ratelimit-reset": ""}
     with pytest.raises(RateLimitedError) as error:

@@ -15,7 +15,7 @@ from tap_braze_dau.braze.rate_limits import (
     parse_reset,
     quota_of,
 )
-from tap_braze_dau.redaction import redact
+from tap_braze_dau.redaction import MIN_FRAGMENT_LENGTH, redact, redact_within, shown
 
 NOW = 1_800_000_000.0
 
@@ -39,6 +39,32 @@ def test_unusable_resets_are_ignored() -> None:
 def test_redact_removes_every_occurrence(prefix: str, secret: str) -> None:
     text = f"{prefix}{secret} and again {secret}{prefix}"
     assert secret not in redact(text, secret)
+
+
+KEY_CHARACTERS = st.sampled_from("0123456789abcdef-")
+
+
+@given(
+    st.text(KEY_CHARACTERS, min_size=36, max_size=36),
+    st.text(max_size=80),
+    st.text(max_size=80),
+)
+def test_no_piece_of_the_key_survives_a_message_cut_short(
+    key: str, before: str, after: str
+) -> None:
+    """`shown` cuts a long text in its middle; a key across the cut must not leave half."""
+    quoted = redact(shown({"errors": [{"message": f"{before}{key}{after}"}]}), key)
+    pieces = {key[i : i + MIN_FRAGMENT_LENGTH] for i in range(len(key) - MIN_FRAGMENT_LENGTH + 1)}
+    assert not any(piece in quoted for piece in pieces)
+    deep = redact_within({"errors": [{f"{key}": f"{before}{key}{after}"}]}, key)
+    assert key not in repr(deep)
+
+
+def test_a_message_sharing_no_piece_with_the_key_is_left_alone() -> None:
+    key = "0123abcd-4567-89ef-0123-456789abcdef"
+    text = "Invalid API key: <the key>; see 0123abc and 4567-89 (seven characters at most)"
+    assert redact(text, key) == text
+    assert redact(f"x{key[:20]}...{key[25:]}y", key) == "x<redacted>...<redacted>y"
 
 
 def test_the_gate_holds_everyone_until_the_instant() -> None:
