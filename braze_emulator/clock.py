@@ -37,10 +37,18 @@ def last_hour_answered(instant: dt.datetime, reading: str) -> dt.datetime:
     return hour
 
 
-def parse_instant(text: str) -> dt.datetime:
-    """ISO-8601 instant; 'Z' accepted on every Python; a bare date is midnight UTC."""
+def parse_instant(text: str, zone: dt.tzinfo = UTC) -> dt.datetime:
+    """ISO-8601 instant; 'Z' accepted on every Python; one without an offset is UTC.
+
+    A bare date is the midnight that starts it in `zone`: `ending_at` and `starting_at`
+    pass the workspace's, as real answers to a bare date `D` with `length=L` were the days
+    `D-L .. D-1` (and Braze's Canvas page says it normalizes both to midnight in the
+    company's time zone), whatever the zone and the reading; read as midnight UTC, it
+    would move a day in a zone west of UTC ("before") or east of it ("through"). The list
+    filters (`last_edit.time[gt]`, `modified_after`) keep UTC, as the timestamps they are
+    compared with are written in it."""
     if len(text) == 10:
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), UTC)
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), zone)
     parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

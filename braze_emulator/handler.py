@@ -97,7 +97,7 @@ def _ending_at(
     `refuse_future_ending_at`, one in a day (an hour, for `unit=hour`) that has not begun."""
     if "ending_at" in params:
         try:
-            instant = parse_instant(params["ending_at"]).astimezone(braze.zone)
+            instant = parse_instant(params["ending_at"], braze.zone).astimezone(braze.zone)
         except ValueError:
             return f"Invalid ending_at: {params['ending_at']}"
         if braze.refuse_future_ending_at and braze.is_future(instant, hourly=hourly):
@@ -244,7 +244,7 @@ def _parse_messaging(
         if isinstance(instant, str):
             return refused(instant)
         try:
-            start = parse_instant(params["starting_at"]).astimezone(braze.zone).date()
+            start = parse_instant(params["starting_at"], braze.zone).astimezone(braze.zone).date()
         except ValueError:
             return refused(f"Invalid starting_at: {params['starting_at']}")
         length = (last_day_answered(instant, braze.ending_at_reading) - start).days + 1

@@ -40,13 +40,15 @@ default 250,000 per 3600 s (`rate_limit`, `rate_period`), lists 1,000 per 3600 s
 
 Bearer auth (401 for a wrong key, 403 for a key without the endpoint's permission).
 Series: `length` 1..100, `ending_at` an ISO-8601 instant read in the workspace's time zone
-as `ending_at_reading` says (`clock.READINGS`: "through", the default, ends the series with
+(a bare date: the midnight that starts it there, as for `starting_at`) as
+`ending_at_reading` says (`clock.READINGS`: "through", the default, ends the series with
 the day or hour that holds it, an instant exactly at midnight or on the hour counting for
 the one before; "before" ends it with the day or hour before the one that holds it; for
 day, hour and Canvas windows alike), refused (400) in a day or hour that has not begun
 with `refuse_future_ending_at`; with `answer_shapes="captured"` answers take the shapes
 real ones had where they differ from the docs (shapes.py: error bodies, a 401 echoing the
-key, `message` after a list, `Z` timestamps, a campaign's and a Canvas' extra fields);
+key, `message` after a list, `Z` timestamps, a campaign's and a Canvas' extra fields, a
+Canvas' breakdowns left out of the days nothing entered);
 `app_id` (none: the workspace; 400 on `/segments/data_series`), `unit` (`day` or `hour`) on
 sessions, events and purchases only. `event` (required), `product` (absent: every product
 together) and `segment_id` (required) name a dimension; an unknown or deleted one is

@@ -16,7 +16,10 @@ which the emulator reproduces when asked:
   instead of `sent`; `conversions1..3` are there whether configured or not;
 - a Canvas' `total_stats` carries `conversions1..N` and `conversionsN_by_entry_time`
   beside the documented fields, and a day without breakdowns holds no `variant_stats`
-  or `step_stats` keys at all.
+  or `step_stats` keys at all (not null, not `{}`). When Braze leaves them out of an
+  answer that asked for them is not known; the emulator leaves them out of the days on
+  which nothing entered, so that a client that always asks (as the tap does) meets the
+  shape too.
 Each function takes what the documented shape would be and returns the captured one.
 """
 
@@ -108,9 +111,14 @@ def campaign_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def canvas_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A Canvas' day with `conversions1..3` (and by entry time) in `total_stats`."""
+    """A Canvas' day with `conversions1..3` (and by entry time) in `total_stats`, and no
+    `variant_stats` or `step_stats` on a day nothing entered (see the module docstring)."""
     totals = dict(row["total_stats"])
     for n in (1, 2, 3):
         totals[f"conversions{n}"] = totals["conversions"] // (n + 1)
         totals[f"conversions{n}_by_entry_time"] = totals["conversions_by_entry_time"] // (n + 1)
-    return {**row, "total_stats": totals}
+    captured = {**row, "total_stats": totals}
+    if not totals["entries"]:
+        captured.pop("variant_stats", None)
+        captured.pop("step_stats", None)
+    return captured

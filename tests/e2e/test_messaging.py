@@ -131,13 +131,13 @@ def expected_canvas(braze: BrazeEmulator, canvas_id: str, first: dt.date) -> dic
         include_variant_breakdown=True,
         include_step_breakdown=True,
     )
+    breakdowns = ("variant_stats", "step_stats")  # absent from some captured days
     return {
         row["time"]: {
             "canvas_id": canvas_id,
             "time": row["time"],
             **row["total_stats"],
-            "variant_stats": row["variant_stats"],
-            "step_stats": row["step_stats"],
+            **{key: row[key] for key in breakdowns if key in row},
         }
         for row in rows
     }
@@ -431,9 +431,9 @@ def test_a_malformed_detail_fails_the_run_naming_it_without_quoting_the_key(
 def test_the_shapes_real_braze_sends_are_kept_and_fail_nothing(tmp_path: Path, shapes: str) -> None:
     """Real answers differ from the docs (braze_emulator/shapes.py): `"sms": []`, email
     entries without `variation_name` and with `machine_open`, a control group with
-    `enrolled`, `revenue` a float, a Canvas' `conversions1..3` in `total_stats`, `Z`
-    timestamps in the lists, `message` after the segments. Each record keeps what Braze
-    sent, exactly."""
+    `enrolled`, `revenue` a float, a Canvas' `conversions1..3` in `total_stats` and days
+    without `variant_stats` and `step_stats`, `Z` timestamps in the lists, `message` after
+    the segments. Each record keeps what Braze sent, exactly."""
     segments = {"seg-1": Segment("Active", dt.date(2024, 1, 1))}
     with emulator(answer_shapes=shapes, segments=segments) as braze:
         run = sync(braze, tmp_path, [*MESSAGING, "segments"])
@@ -444,7 +444,9 @@ def test_the_shapes_real_braze_sends_are_kept_and_fail_nothing(tmp_path: Path, s
         assert canvases["v-onboarding"] == expected_canvas(braze, "v-onboarding", START)
         listed = {r["campaign_id"]: r["last_edited"] for r in run.records_of("campaigns")}
         assert [r["segment_id"] for r in run.records_of("segments")] == ["seg-1"]
+    breakdowns = {"variant_stats", "step_stats"}
     if shapes == "documented":
+        assert all(breakdowns <= set(record) for record in canvases["v-onboarding"].values())
         return
     day = campaigns["c-spring"]["2024-03-05"]
     assert day["messages"]["sms"] != []  # the campaign sends sms...
@@ -456,5 +458,14 @@ def test_the_shapes_real_braze_sends_are_kept_and_fail_nothing(tmp_path: Path, s
     assert "sent" not in control
     assert isinstance(campaigns["c-archived"]["2024-01-20"]["revenue"], float)
     assert "conversions3" in canvases["v-onboarding"]["2024-02-02"]
+    # the Canvas' last entry day keeps its breakdowns; the days of its conversion tail,
+    # on which nothing entered, came without them (absent, not null)
+    onboarding = canvases["v-onboarding"]
+    assert onboarding["2024-04-15"]["entries"] > 0
+    assert breakdowns <= set(onboarding["2024-04-15"])
+    assert onboarding["2024-04-20"]["entries"] == 0
+    assert not breakdowns & set(onboarding["2024-04-20"])
+    with_them = [day for day, record in onboarding.items() if breakdowns <= set(record)]
+    assert 0 < len(with_them) < len(onboarding)
     assert any(value.endswith("Z") for value in listed.values())
     assert any(value.endswith("+00:00") for value in listed.values())

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from braze_emulator import WORKSPACE, BrazeEmulator
+from braze_emulator import WORKSPACE, BrazeEmulator, Fault
 from tests.helpers import (
     API_KEY,
     assert_each_day_answered_once,
@@ -54,6 +55,58 @@ def test_full_sync_delivers_every_day_exactly_once(
         mine = [r for r in requests if r.app_id == series]
         assert all(1 <= int(r.params["length"]) <= 100 for r in mine)
         assert_each_day_answered_once(mine, first, last, reading)
+
+
+def test_a_day_two_answers_hold_is_emitted_once(
+    emulator: BrazeEmulator, tmp_path: Path, reading: str
+) -> None:
+    """Should Braze answer more days than either reading of `ending_at` says: here every
+    answer also holds the day before its first one, with its real value. Reading
+    "through", that day is the last of the answer before (of the earliest, the day before
+    start_date): the tap meets it twice and emits it once, from the first answer.
+    Reading "before", it is beyond what an answer may hold: dropped, with a warning."""
+    emulator.ending_at_reading = reading
+    one = dt.timedelta(days=1)
+
+    def with_the_day_before(series: str) -> Callable[[list[dict[str, Any]]], list[Any]]:
+        def transform(rows: list[dict[str, Any]]) -> list[Any]:
+            if not rows:
+                return rows
+            day = dt.date.fromisoformat(rows[0]["time"]) - one
+            value = emulator.expected(series, day, day)[day.isoformat()]
+            return [{"time": day.isoformat(), "dau": value}, *rows]
+
+        return transform
+
+    for series in ("ios", WORKSPACE):
+        emulator.add_fault(
+            Fault(
+                "rows",
+                stream="dau",
+                app_id=series,
+                count=-1,
+                transform=with_the_day_before(series),
+            )
+        )
+    first, last = dt.date(2024, 1, 1), dt.date(2024, 6, 30)
+    config = base_config(
+        emulator,
+        start_date=first.isoformat(),
+        end_date=last.isoformat(),
+        app_ids=["ios"],
+        window_days=30,
+    )
+    run = run_tap(config, tmp_path)
+    assert run.returncode == 0, run.stderr
+    requests = emulator.dau_requests()
+    assert len(requests) == 2 * 7  # 182 days and the one beside them, by 30
+    assert all(request.fault == "rows" for request in requests)
+    for series in ("ios", WORKSPACE):
+        times = [record["time"] for record in run.records if record["app_id"] == series]
+        assert times == day_range(first, last)  # each day once, in order
+        assert run.days(series) == emulator.expected(series, first, last)
+    assert ("Dropped" in run.stderr) == (reading == "before")
+    assert_states_claim_only_emitted(run)
 
 
 def test_schema_keys_and_state_shape(emulator: BrazeEmulator, tmp_path: Path) -> None:

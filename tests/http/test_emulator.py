@@ -13,6 +13,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -58,28 +59,38 @@ def test_length_days_ending_at_the_day_of_ending_at_in_the_workspace_zone(braze:
 
 # -- the two readings of ending_at (braze_emulator.clock.READINGS) ----------------------------
 
-#: (ending_at, reading, the days answered) for length=2, in New York (UTC-5 in December)
+NEW_YORK, TOKYO = "America/New_York", "Asia/Tokyo"  # west and east of UTC
+
+#: (workspace zone, ending_at, reading, the days answered) for length=2; New York is UTC-5
+#: in December
 READING_CASES = [
-    ("2024-12-10T12:00:00-05:00", "through", ["2024-12-09", "2024-12-10"]),
-    ("2024-12-10T12:00:00-05:00", "before", ["2024-12-08", "2024-12-09"]),
+    (NEW_YORK, "2024-12-10T12:00:00-05:00", "through", ["2024-12-09", "2024-12-10"]),
+    (NEW_YORK, "2024-12-10T12:00:00-05:00", "before", ["2024-12-08", "2024-12-09"]),
     # exactly midnight counts for the day before ("through"), as real answers to a bare
     # date showed; "before" reads it the same way
-    ("2024-12-10T00:00:00-05:00", "through", ["2024-12-08", "2024-12-09"]),
-    ("2024-12-10T00:00:00-05:00", "before", ["2024-12-08", "2024-12-09"]),
-    ("2024-12-10T00:00:01-05:00", "through", ["2024-12-09", "2024-12-10"]),
-    ("2024-12-10T23:59:59-05:00", "before", ["2024-12-08", "2024-12-09"]),
+    (NEW_YORK, "2024-12-10T00:00:00-05:00", "through", ["2024-12-08", "2024-12-09"]),
+    (NEW_YORK, "2024-12-10T00:00:00-05:00", "before", ["2024-12-08", "2024-12-09"]),
+    (NEW_YORK, "2024-12-10T00:00:01-05:00", "through", ["2024-12-09", "2024-12-10"]),
+    (NEW_YORK, "2024-12-10T23:59:59-05:00", "before", ["2024-12-08", "2024-12-09"]),
+    # a bare date D is the midnight that starts D in the workspace zone: D-2..D-1, east
+    # or west of UTC, under either reading, as real answers had it (read as midnight UTC
+    # it would be D-3..D-2 in New York "before", D-1..D in Tokyo "through")
+    (NEW_YORK, "2024-12-10", "through", ["2024-12-08", "2024-12-09"]),
+    (NEW_YORK, "2024-12-10", "before", ["2024-12-08", "2024-12-09"]),
+    (TOKYO, "2024-12-10", "through", ["2024-12-08", "2024-12-09"]),
+    (TOKYO, "2024-12-10", "before", ["2024-12-08", "2024-12-09"]),
 ]
 
 
-@pytest.mark.parametrize(("ending_at", "reading", "days"), READING_CASES)
+@pytest.mark.parametrize(("zone", "ending_at", "reading", "days"), READING_CASES)
 @pytest.mark.parametrize("path", ["/kpi/dau/data_series", "/canvas/data_series"])
 def test_each_reading_of_ending_at_for_days(
-    ending_at: str, reading: str, days: list[str], path: str
+    zone: str, ending_at: str, reading: str, days: list[str], path: str
 ) -> None:
     with BrazeEmulator(
         api_key=KEY,
         apps={"ios": dt.date(2024, 1, 1)},
-        workspace_tz="America/New_York",
+        workspace_tz=zone,
         today=dt.date(2024, 12, 31),
         ending_at_reading=reading,
         canvases={
@@ -98,6 +109,49 @@ def test_each_reading_of_ending_at_for_days(
         rows = body["data"]["stats"] if path == "/canvas/data_series" else body["data"]
         assert [row["time"] for row in rows] == days
         assert (braze.requests[-1].first_day, braze.requests[-1].last_day) == (days[0], days[-1])
+
+
+@pytest.mark.parametrize("reading", ["through", "before"])
+@pytest.mark.parametrize("zone", [NEW_YORK, TOKYO])
+def test_a_bare_date_is_the_midnight_starting_it_in_the_workspace_zone_everywhere(
+    zone: str, reading: str
+) -> None:
+    """Hours, Canvas' `starting_at` and the future check read a bare date as the days do:
+    the instant the day starts in the workspace zone."""
+    with BrazeEmulator(
+        api_key=KEY,
+        apps={"ios": dt.date(2024, 1, 1)},
+        workspace_tz=zone,
+        today=dt.date(2024, 12, 31),
+        ending_at_reading=reading,
+        refuse_future_ending_at=True,
+        canvases={
+            "cv": Canvas(
+                "Onboarding",
+                first_entry=dt.datetime(2024, 1, 2, 14),
+                last_entry=dt.datetime(2024, 12, 30, 14),
+            )
+        },
+    ) as braze:
+        # the last two hours of Dec 9 there
+        query = urllib.parse.urlencode({"length": 2, "ending_at": "2024-12-10", "unit": "hour"})
+        status, _headers, body = get(f"{braze.url}/sessions/data_series?{query}")
+        assert status == 200, body
+        midnight = dt.datetime(2024, 12, 10, tzinfo=ZoneInfo(zone))
+        hours = [dt.datetime.fromisoformat(row["time"]) for row in body["data"]]
+        assert hours == [midnight - dt.timedelta(hours=2), midnight - dt.timedelta(hours=1)]
+        # starting_at D: from D on
+        query = urllib.parse.urlencode(
+            {"canvas_id": "cv", "starting_at": "2024-12-08", "ending_at": "2024-12-10"}
+        )
+        status, _headers, body = get(f"{braze.url}/canvas/data_series?{query}")
+        assert status == 200, body
+        assert [row["time"] for row in body["data"]["stats"]] == ["2024-12-08", "2024-12-09"]
+        # today is never the future, tomorrow always is
+        today = get(f"{braze.url}/kpi/dau/data_series?length=2&ending_at=2024-12-31")
+        assert today[0] == 200
+        tomorrow = get(f"{braze.url}/kpi/dau/data_series?length=2&ending_at=2025-01-01")
+        assert (tomorrow[0], tomorrow[2]["message"]) == (400, "ending_at cannot be in the future")
 
 
 @pytest.mark.parametrize(

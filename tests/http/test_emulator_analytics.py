@@ -284,7 +284,7 @@ def test_a_revised_day_of_a_dimension_is_answered_and_expected(braze: BrazeEmula
     revenue = get(
         braze, "/purchases/revenue_series", product="sku-a", length=2, ending_at="2024-12-31"
     ).json()["data"]
-    # ending_at 2024-12-31 is midnight UTC: still Dec 30 in New York
+    # ending_at 2024-12-31 is the midnight starting Dec 31 in New York: Dec 30 is the last
     assert revenue[-1] == {"time": "2024-12-30", "revenue": 10.07}
     assert braze.expected_series("purchase_revenue", day, day, dimension="sku-a") == {
         "2024-12-30": 10.07

@@ -90,6 +90,31 @@ def test_a_canvas_row_lifts_its_totals_beside_the_breakdowns() -> None:
         assert len(record["step_stats"]) == 4
 
 
+def test_a_canvas_row_without_breakdowns_is_a_record_without_them() -> None:
+    """As real answers had it: only `time` and `total_stats` (with `conversions1..N`
+    beside the documented fields), `variant_stats` and `step_stats` absent, not null."""
+    totals = {
+        "revenue": 12.5,
+        "conversions": 3,
+        "conversions_by_entry_time": 2,
+        "entries": 0,
+        "conversions1": 1,
+        "conversions1_by_entry_time": 0,
+    }
+    checked_rows = check_rows(
+        [{"time": "2024-03-05", "total_stats": totals}],
+        WINDOW,
+        "v1",
+        read_value=read_record(CANVAS_STATS, "v1"),
+    )
+    assert checked_rows.warnings == []
+    ((day, record),) = checked_rows.rows
+    assert day == dt.date(2024, 3, 5)
+    assert record == totals
+    assert "variant_stats" not in record
+    assert "step_stats" not in record
+
+
 def test_unknown_fields_of_a_row_are_kept_and_key_columns_are_not_braze_s_to_set() -> None:
     row = {
         "time": "2024-03-05",
