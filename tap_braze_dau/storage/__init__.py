@@ -9,6 +9,8 @@ folders alike, so every store is listed, read and refused the same way:
   `file://` or a plain path) as a `Location`;
 - `options.py`: the storage options a setting holds (credentials, endpoint), checked and
   turned into the library's configuration; where the credentials come from;
+- `aws_profile.py`: an AWS CLI profile's keys and region from `~/.aws/credentials` and
+  `~/.aws/config`, which the library does not read itself;
 - `store.py`: `ObjectStorage`, listing (only past a key, for incremental reads), reading
   a file's first bytes, downloading one to disk; every failure a `StorageError` naming
   the bucket, the operation and the credentials' source, never a secret;

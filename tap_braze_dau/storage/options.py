@@ -1,22 +1,28 @@
 """Storage options: the credentials and endpoint of a store, checked, and turned into the
-storage library's configuration. Pure: building a store is `store.py`'s business.
+storage library's configuration. Pure but for reading the AWS CLI's shared files:
+building a store is `store.py`'s business.
 
 The names are the ones obstore documents (and, for S3, the AWS SDKs'): each store
 accepts the keys in `ACCEPTED`, aliases included, and nothing else, so a misspelt key
 is named at once instead of being ignored while the provider's chain supplies other
 credentials. A key left out falls back to the provider's own chain: environment
-variables (`AWS_*`, `GOOGLE_*`, `AZURE_STORAGE_*`), shared config files, instance roles.
-Plain `http://` endpoints are allowed on loopback hosts only (a local S3-compatible
-server or Azure emulator). Values of secret keys are kept for redaction: no message the
-tap prints may contain them.
+variables (`AWS_*`, `GOOGLE_*`, `AZURE_STORAGE_*`), gcloud's application default
+credentials, instance roles; and, for S3, the profile of the AWS CLI's shared files
+(`~/.aws/credentials`, `~/.aws/config`), which obstore does not read: the tap reads them
+itself (`aws_profile.py`) and adds what they hold to the configuration. Plain `http://`
+endpoints are allowed on loopback hosts only (a local S3-compatible server or Azure
+emulator). Values of secret keys are kept for redaction, those read from the shared files
+too: no message the tap prints may contain them.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from tap_braze_dau.storage.aws_profile import shared_files
 from tap_braze_dau.storage.location import Location, Scheme
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -74,6 +80,10 @@ _AZURE = {
 }
 #: Every option each store accepts.
 ACCEPTED: Mapping[Scheme, Mapping[str, Key]] = {"s3": _S3, "gs": _GCS, "az": _AZURE, "file": {}}
+#: The configuration keys whose values are secrets.
+_SECRET_TARGETS = frozenset(
+    key.target for keys in ACCEPTED.values() for key in keys.values() if key.secret
+)
 #: The names the README documents first for each store (the others are aliases).
 DOCUMENTED = {
     "s3": (
@@ -93,15 +103,26 @@ ENVIRONMENT_CHAIN = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class StorageOptions:
     """Checked options: the obstore configuration, whether plain http is allowed, where
-    the credentials come from, and the secrets to keep out of every message."""
+    the credentials come from, and the secrets to keep out of every message (its repr
+    among them)."""
 
     config: Mapping[str, str] = field(default_factory=dict)
     allow_http: bool = False
     credentials_from: str = ENVIRONMENT_CHAIN
     secrets: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        config = {
+            k: "<redacted>" if k in _SECRET_TARGETS or v in self.secrets else v
+            for k, v in self.config.items()
+        }
+        return (
+            f"StorageOptions(config={config!r}, allow_http={self.allow_http!r}, "
+            f"credentials_from={self.credentials_from!r}, secrets=<{len(self.secrets)} redacted>)"
+        )
 
 
 def _url_problem(name: str, value: str, setting: str) -> str | None:
@@ -154,10 +175,17 @@ def _from_connection_string(text: str, setting: str) -> tuple[dict[str, str], li
 
 
 def check_storage_options(
-    options: object, location: Location, setting: str
+    options: object,
+    location: Location,
+    setting: str,
+    *,
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[StorageOptions, list[str]]:
     """The checked options for a store at `location`, and every problem, each naming
-    `setting` and the option (never a secret's value)."""
+    `setting` and the option (never a secret's value). For S3, what the AWS CLI's shared
+    files add in the environment `environ` (the process's when None) is added: the keys
+    when neither the options nor the environment hold credentials, the region when
+    neither names one."""
     if options is None:
         options = {}
     if not isinstance(options, Mapping):
@@ -213,5 +241,14 @@ def check_storage_options(
             continue
         config[key.target] = text
     source = f"{setting}" if credential else ENVIRONMENT_CHAIN
+    if location.scheme == "s3":
+        env = os.environ if environ is None else environ
+        shared = shared_files(config, has_credentials=credential, env=env)
+        config.update(shared.config)
+        secrets += shared.secrets
+        if not credential:
+            if shared.credentials_from:
+                source = f"the provider's environment chain ({shared.credentials_from})"
+            source = "; ".join([source, *shared.notes])
     checked = StorageOptions(config, allow_http, source, tuple(s for s in secrets if len(s) >= 4))
     return checked, problems
