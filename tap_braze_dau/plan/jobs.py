@@ -29,13 +29,16 @@ from tap_braze_dau.plan.activity import ActiveDays, days_to_request
 from tap_braze_dau.plan.rows import CheckedRows, check_rows, read_record
 from tap_braze_dau.plan.windows import (
     Window,
+    capped,
     ending_at,
     ending_instant,
     first_day_to_sync,
     history_requests,
     last_hour,
+    moment_text,
     plan_requests,
     start_hour,
+    step_back,
     step_of,
     today_in,
     without_future_day,
@@ -260,9 +263,12 @@ class JobRunner:
 
     Should Braze refuse (400) an `ending_at` in the future, on the day after the last one
     to sync (a request for today asks for it, see windows.py), the window is asked again
-    without that day, and so is every later one of the run: the days to sync then arrive
-    whichever way Braze reads `ending_at`, but today's (partial) day only where it reads
-    "through". `now` is the clock that says what the future is.
+    without that day, then a day (hour) shorter each time while Braze refuses one still in
+    the future (a workspace west of the configured zone has not begun the configured
+    "today"), and every later window of the run ends where the first accepted one did:
+    the days to sync then arrive whichever way Braze reads `ending_at`, up to the last
+    one Braze accepts; today's partial day only where that is today and it reads
+    "through", else with the next run. `now` is the clock that says what the future is.
     """
 
     def __init__(
@@ -283,7 +289,9 @@ class JobRunner:
         self._refused: dict[SeriesKey, BrazeRequestError] = {}
         #: Walks put back by `PoolHeld`: id(job) -> (next window, windows found so far).
         self._walks: dict[int, tuple[int, list[tuple[Window, CheckedRows]]]] = {}
-        self._future_refused = False
+        #: The last day (hour, for hourly series) Braze accepted as a window's end once
+        #: it refused one in the future: later windows of the run end there too.
+        self._last_accepted: dict[bool, dt.date] = {}
 
     def __call__(self, job: Job) -> JobResult:
         with self._lock:
@@ -301,12 +309,10 @@ class JobRunner:
 
     def _run(self, job: Job) -> JobResult:
         if isinstance(job, WindowJob):
-            window = job.window
-            if self._future_refused:
-                shorter = without_future_day(window, job.keep)
-                if shorter is None:
-                    return JobResult()
-                window = shorter
+            with self._lock:
+                window = capped(job.window, self._last_accepted.get(job.window.hourly))
+            if window is None:
+                return JobResult()
             return JobResult([(window, self._window(job, window))])
         with self._lock:
             start, found = self._walks.pop(id(job), (0, []))
@@ -325,39 +331,59 @@ class JobRunner:
         return JobResult(list(reversed(found)))
 
     def _window(self, job: Job, window: Window) -> CheckedRows:
-        """One window of `job`'s series; asked again without the day after the days to
-        sync if Braze refuses an `ending_at` on it."""
+        """One window of `job`'s series; if Braze refuses an `ending_at` in the future
+        on it, asked again shorter (see the class)."""
         client, zone = self._client, self._zone
         defer = self._defer
-        try:
-            return fetch_window(
-                client, job.stream, job.key, window, zone, job.keep, defer_if_held=defer
-            )
-        except BrazeRequestError as exc:
-            shorter = without_future_day(window, job.keep)
-            future = ending_instant(window.last, zone) > self._now()
-            if exc.status != 400 or shorter == window or not future:
-                raise
-            if shorter is None:
-                checked = CheckedRows([])
-            else:
-                checked = fetch_window(
-                    client, job.stream, job.key, shorter, zone, job.keep, defer_if_held=defer
-                )
-            self._note_future_refused(job, window, exc)
-            return checked
 
-    def _note_future_refused(self, job: Job, window: Window, error: BrazeRequestError) -> None:
+        def fetch(asked: Window) -> CheckedRows:
+            return fetch_window(
+                client, job.stream, job.key, asked, zone, job.keep, defer_if_held=defer
+            )
+
+        try:
+            return fetch(window)
+        except BrazeRequestError as exc:
+            if not self._future_refusal(exc, window):
+                raise
+            refusal = exc
+        shorter = without_future_day(window, job.keep)
+        if shorter == window:
+            shorter = step_back(window)
+        checked = CheckedRows([])
+        while shorter is not None:
+            try:
+                checked = fetch(shorter)
+                break
+            except BrazeRequestError as exc:
+                if not self._future_refusal(exc, shorter):
+                    raise
+                shorter = step_back(shorter)
+        accepted = shorter.last if shorter else window.last - step_of(window.last)
+        self._note_future_refused(job, window, refusal, accepted)
+        return checked
+
+    def _future_refusal(self, error: BrazeRequestError, window: Window) -> bool:
+        """Whether `error` is Braze refusing `window`'s `ending_at` for being ahead."""
+        ahead = ending_instant(window.last, self._zone) > self._now()
+        return error.status == 400 and ahead
+
+    def _note_future_refused(
+        self, job: Job, window: Window, error: BrazeRequestError, accepted: dt.date
+    ) -> None:
+        """Later windows end on `accepted` (or before); one warning a run."""
         with self._lock:
-            if self._future_refused:
+            known = self._last_accepted.get(window.hourly)
+            self._last_accepted[window.hourly] = min(accepted, known or accepted)
+            if known is not None:
                 return
-            self._future_refused = True
         self._logger.warning(
-            "Braze refused ending_at %s, the day after the last day to sync, for %s (%s). "
-            "For the rest of the run the tap asks for the last window without it: every "
-            "day to sync arrives, but if Braze reads ending_at as the start of its day, "
-            "today's partial day does not until the next run.",
+            "Braze refused ending_at %s, ahead of the current time, for %s (%s). For the "
+            "rest of the run the tap ends every window on %s at the latest: every day "
+            "before it arrives, and that day too where Braze reads ending_at 'through'; "
+            "the rest arrives with the next run, which re-reads the bookmarked day.",
             ending_at(window.last, self._zone),
             job.key,
             error.braze_says or f"HTTP {error.status}",
+            moment_text(accepted),
         )

@@ -155,6 +155,18 @@ def without_future_day(window: Window, keep: Window) -> Window | None:
     return Window(window.first, last) if window.first <= last else None
 
 
+def capped(window: Window, last: dt.date | None) -> Window | None:
+    """`window` ending no later than `last` (None: uncapped); None when nothing is left."""
+    if last is None or window.last <= last:
+        return window
+    return Window(window.first, last) if window.first <= last else None
+
+
+def step_back(window: Window) -> Window | None:
+    """`window` without its last day (hour); None when that was its only one."""
+    return capped(window, window.last - step_of(window.last))
+
+
 def first_day_to_sync(
     *,
     bookmark: dt.date | None,

@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -458,3 +459,56 @@ def test_a_refused_future_ending_at_is_asked_again_without_it(tmp_path: Path, re
                 for today in (before, after)
             ]
             assert got in wanted
+
+
+def zones_a_day_apart(now: dt.datetime) -> tuple[str, str]:
+    """A zone where it is now early morning (the tap's `timezone`) and one 8 hours west of
+    it (the workspace's), where it is still the day before; Etc/GMT names are inverted."""
+
+    def named(offset: int) -> str:
+        return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+    for local_hour in range(1, 7):
+        for offset in ((local_hour - now.hour) % 24, (local_hour - now.hour) % 24 - 24):
+            if -4 <= offset <= 14:
+                return named(offset), named(offset - 8)
+    msg = f"no zone pair for {now}"  # unreachable: 19 offsets cover one of 6 hours
+    raise AssertionError(msg)
+
+
+def test_a_refused_ending_at_still_ahead_in_a_workspace_west_of_the_zone(
+    tmp_path: Path, reading: str
+) -> None:
+    """Early in the configured day, a workspace to its west has not begun it: asked
+    without the day after, ending_at is still ahead there. Should Braze refuse that too,
+    the tap steps back a day more instead of failing, and every later window ends there:
+    every day up to the workspace's today arrives ("through"; its yesterday, "before")."""
+    configured, workspace = zones_a_day_apart(dt.datetime.now(dt.timezone.utc))
+    with BrazeEmulator(
+        api_key=API_KEY,
+        apps={"ios": dt.date(2020, 1, 1)},
+        workspace_tz=workspace,
+        ending_at_reading=reading,
+        refuse_future_ending_at=True,
+    ) as braze:
+        before = dt.datetime.now(ZoneInfo(workspace)).date()
+        start = before - dt.timedelta(days=10)
+        config = base_config(
+            braze,
+            app_ids=["ios"],
+            start_date=start.isoformat(),
+            timezone=configured,
+            max_parallel_requests=1,
+        )
+        run = run_tap(config, tmp_path)
+        after = dt.datetime.now(ZoneInfo(workspace)).date()
+        assert run.returncode == 0, run.stderr
+        refused = [r for r in braze.dau_requests() if r.status == 400]
+        assert len(refused) == 2, "the first series steps back twice, the others not at all"
+        assert run.stderr.count("Braze refused ending_at") == 1
+        for series in ("ios", WORKSPACE):
+            wanted = [
+                braze.expected(series, start, today - dt.timedelta(days=reading == "before"))
+                for today in (before, after)
+            ]
+            assert run.days(series) in wanted

@@ -15,6 +15,7 @@ from tap_braze_dau.plan.windows import (
     ONE_DAY,
     ONE_HOUR,
     Window,
+    capped,
     ending_at,
     first_day_to_sync,
     history_requests,
@@ -23,6 +24,7 @@ from tap_braze_dau.plan.windows import (
     plan_requests,
     plan_windows,
     start_hour,
+    step_back,
     today_in,
     without_future_day,
 )
@@ -199,6 +201,27 @@ def test_without_the_future_day_the_last_request_ends_on_the_last_day_to_sync(
         assert shorter is None
     else:
         assert shorter == Window(final.first, last)
+
+
+@given(st.one_of(days, hours), st.integers(0, 40), st.integers(-45, 45))
+def test_capped_windows_keep_their_start_and_end_by_the_cap(
+    first: dt.date, span: int, cap_offset: int
+) -> None:
+    step = ONE_HOUR if isinstance(first, dt.datetime) else ONE_DAY
+    window = Window(first, first + span * step)
+    cap = window.last + cap_offset * step
+    got = capped(window, cap)
+    assert capped(window, None) == window
+    if cap < window.first:
+        assert got is None
+    else:
+        assert got == Window(window.first, min(cap, window.last))
+    shorter = step_back(window)
+    if span == 0:
+        assert shorter is None
+    else:
+        assert shorter == Window(window.first, window.last - step)
+        assert shorter.length == window.length - 1
 
 
 @given(st.one_of(st.none(), days), st.one_of(st.none(), days), st.integers(0, 60))
