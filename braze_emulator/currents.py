@@ -37,7 +37,7 @@ _COMMON = [
 _APP = [
     ("app_id", ["null", "string"], "API ID of the app on which this event occurred"),
     ("platform", ["null", "string"], "Platform of the device"),
-    ("device_id", ["null", "string"], "ID of the device on which the event occurred"),
+    ("device_id", ["null", "string"], "[PII] ID of the device on which the event occurred"),
     ("app_group_id", ["null", "string"], "API ID of the app group this user belongs to"),
 ]
 _MESSAGE = [
