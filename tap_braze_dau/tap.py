@@ -53,7 +53,9 @@ from tap_braze_dau.singer.connection_test import check_connection
 from tap_braze_dau.singer.list_stream import ListStream
 from tap_braze_dau.singer.sdk_hooks import SdkTap
 from tap_braze_dau.singer.settings import (
+    API_KEY_REQUIRED,
     Settings,
+    SettingsError,
     coerce_number_strings,
     config_schema,
     parse_settings,
@@ -157,6 +159,12 @@ class TapBrazeDau(SdkTap):
         is known only once the streams are: this is checked after the settings)."""
         selected = {name for name, stream in self.streams.items() if stream.selected}
         errors = []
+        reads_the_api = any(
+            stream.selected and not isinstance(stream, CurrentsStream)
+            for stream in self.streams.values()
+        )
+        if reads_the_api and not self.discovering and not self.settings.api_key:
+            errors.append(API_KEY_REQUIRED)  # a run of Currents alone needs no key
         if USERS in selected and not self.settings.users_segment_ids:
             errors.append(
                 "users_segment_ids: required when the users stream is selected (the API "
@@ -505,6 +513,9 @@ class TapBrazeDau(SdkTap):
         try:
             super().cb_discover(ctx, param, value)
         except BrazeFatalError as exc:
+            cls.logger.error("Discovery failed: %s", exc)
+            ctx.exit(1)
+        except SettingsError as exc:
             cls.logger.error("Discovery failed: %s", exc)
             ctx.exit(1)
 

@@ -30,7 +30,6 @@ import msgspec
 
 from tap_braze_dau.currents.avro_schema import (
     JsonSchema,
-    SchemaError,
     merge_schemas,
     personal_fields,
     record_schema,
@@ -41,6 +40,7 @@ from tap_braze_dau.currents.bucket import (
     CurrentsFile,
     discover,
     event_type_folders,
+    folders_typed_by_schema,
     unread_files,
 )
 from tap_braze_dau.currents.layout import stream_name
@@ -98,6 +98,8 @@ class CurrentsSource:
         self._logger = logger
         self._lock = threading.Lock()
         self._folders: dict[str, list[str]] | None = None
+        #: The folders hold their files without hour folders (see `TypedFolders`).
+        self.flat = False
 
     @cached_property
     def storage(self) -> ObjectStorage:
@@ -107,7 +109,7 @@ class CurrentsSource:
         """The folders of the event type whose stream is `name` (listed once per run)."""
         with self._lock:
             if self._folders is None:
-                self._folders = event_type_folders(self.storage)
+                self._folders = event_type_folders(self.storage) or self._typed_by_schema()
             return [
                 folder
                 for event_type, folders in sorted(self._folders.items())
@@ -115,9 +117,24 @@ class CurrentsSource:
                 for folder in folders
             ]
 
+    def _typed_by_schema(self) -> dict[str, list[str]]:
+        """Without `event_type=` folders: each folder's type from its newest file's header."""
+        typed = folders_typed_by_schema(self.storage, self._logger.warning)
+        self.flat = typed.flat
+        if typed.by_type:
+            self._logger.info(
+                "currents_url holds no event_type= folder: the event type of each of its "
+                "%d folder(s) is read from the header of its newest file",
+                sum(len(found) for found in typed.by_type.values()),
+            )
+        return {
+            event_type: [folder for folder, _file, _schema in found]
+            for event_type, found in typed.by_type.items()
+        }
+
     def discover(self) -> dict[str, dict[str, Any]]:
         """{event type: the writer schema of its newest file}."""
-        return discover(self.storage)
+        return discover(self.storage, self._logger.warning)
 
     def fetched(self, files: list[CurrentsFile]) -> Iterator[tuple[CurrentsFile, Path, bool]]:
         """Each file with a path to read it from, in order; `True` when the path is a
@@ -176,16 +193,12 @@ class CurrentsStream(FastRecordStream):
         self._checkpoints = checkpoints
         self._seen_writers: dict[str, JsonSchema] = {}
 
-    def _file_schema(self, writer: dict[str, Any], key: str) -> tuple[JsonSchema, frozenset[str]]:
+    def _file_schema(self, writer: dict[str, Any]) -> tuple[JsonSchema, frozenset[str]]:
         """A file's record schema (the personal-data rule applied) and personal fields."""
         fingerprint = msgspec.json.encode(writer).decode()
         raw = self._seen_writers.get(fingerprint)
         if raw is None:
-            try:
-                raw = record_schema(writer)
-            except SchemaError as exc:
-                msg = f"currents_url: {self._source.storage.location}/{key}: {exc}"
-                raise CurrentsFileError(msg, key=key) from None
+            raw = record_schema(writer)  # SchemaError, a ValueError: a bad file (`_read`)
             self._seen_writers[fingerprint] = raw
         personal = personal_fields(raw) | self._personal.fields
         rule = self._source.options.personal_data
@@ -197,7 +210,9 @@ class CurrentsStream(FastRecordStream):
         bookmark = bookmark_of(state, self.name)
         folders = self._source.folders_of(self.name)
         first = first_hour_to_list(bookmark, options.start_date, options.lookback_hours)
-        files = unread_files(self._source.storage, folders, first, bookmark.has_read)
+        files = unread_files(
+            self._source.storage, folders, first, bookmark.has_read, flat=self._source.flat
+        )
         self.logger.info(
             "%s: %d new file(s) in %d folder(s) from hour folder %s on",
             self.name,
@@ -238,7 +253,7 @@ class CurrentsStream(FastRecordStream):
                 if not isinstance(writer, dict):
                     msg = "its writer schema is not a record"
                     raise ValueError(msg)
-                schema, personal = self._file_schema(writer, key)
+                schema, personal = self._file_schema(writer)
                 if widens(self.effective_schema, schema):
                     self.logger.info("%s: %s adds fields; the schema grows", self.name, key)
                     self.grow_schema(merge_schemas(self.effective_schema, schema))

@@ -333,15 +333,20 @@ def _check_dates_in_order(config: Mapping[str, Any]) -> list[str]:
     return [f"end_date: {end} is before start_date {start}"] if end < start else []
 
 
+API_KEY_REQUIRED = (
+    "api_key: required; set it to a Braze REST API key with the permission of "
+    "each stream to sync (dau: kpi.dau.data_series)"
+)
+
+
 def _api_key_problems(config: Mapping[str, Any]) -> list[str]:
+    """The key's problems. With `currents_url`, a run may read Currents alone: the key
+    is then required only once a stream of Braze's API is selected (`TapBrazeDau`)."""
     api_key = config.get("api_key")
     if api_key is not None and not isinstance(api_key, str):
         return ["api_key: expected the key as a string (its value is not shown)"]
-    if not api_key or not api_key.strip():
-        return [
-            "api_key: required; set it to a Braze REST API key with the permission of "
-            "each stream to sync (dau: kpi.dau.data_series)"
-        ]
+    if (not api_key or not api_key.strip()) and not config.get("currents_url"):
+        return [API_KEY_REQUIRED]
     return []
 
 
@@ -882,7 +887,7 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
 
     start, end = config.get("start_date"), config.get("end_date")
     return Settings(
-        api_key=config["api_key"].strip(),
+        api_key=(config.get("api_key") or "").strip(),
         api_url=get("api_url").strip().rstrip("/"),
         start_date=parse_date(start) if start is not None else None,
         end_date=parse_date(end) if end is not None else None,

@@ -374,6 +374,83 @@ def test_a_file_that_cannot_be_decoded(tmp_path: Path, skip: bool) -> None:
     assert claimed["newest_hour"] == data.files[2].hour
 
 
+@pytest.mark.parametrize("codec", ["null", "deflate", "snappy"])
+def test_every_codec_braze_may_write_is_read(tmp_path: Path, codec: str) -> None:
+    folder = tmp_path / "bucket"
+    data = tree(2, codec=codec)
+    write_folder(data.files, folder)
+    settings = config(str(folder))
+    catalog = selecting(discover(settings, tmp_path), list(STREAMS.values()))
+    run = sync(settings, catalog, tmp_path)
+    for event_type, stream in STREAMS.items():
+        assert by_id(run, stream) == data.of(event_type)
+
+
+def without_event_type_segments(data: CurrentsTree) -> None:
+    """Braze warns its key naming may change: the same tree, its event type folders
+    named otherwise (`event_type=X` -> `X`), so only the writer schemas say the type."""
+    for file in data.files:
+        file.key = "/".join(
+            part.removeprefix("event_type=").replace(".", "_")
+            if part.startswith("event_type=")
+            else part
+            for part in file.key.split("/")
+        )
+
+
+def without_hour_folders(data: CurrentsTree) -> None:
+    """Nor hour folders: each event type's files side by side (their hour: when written)."""
+    for file in data.files:
+        parts = file.key.split("/")
+        kept = [p for p in parts[:-1] if not p.startswith("date=") and not p.isdigit()]
+        file.key = "/".join([*kept, parts[-1]])
+
+
+@pytest.mark.parametrize(
+    "layout", ["no event_type= segment", "no hour folders", "url above the integration"]
+)
+def test_currents_alone_from_another_layout_needs_no_api_key(tmp_path: Path, layout: str) -> None:
+    """Discovery and the sync find the event types where the layout differs: from the
+    writer schemas, or one folder level further down; a run that reads Currents alone
+    needs no Braze API key (a run that reads the API does, and says so)."""
+    folder = tmp_path / "bucket"
+    data = tree(3, prefix="braze/currents")
+    if layout != "url above the integration":
+        without_event_type_segments(data)
+    if layout == "no hour folders":
+        without_hour_folders(data)
+    write_folder(data.files, folder)
+    url = folder / "braze" if layout == "url above the integration" else folder
+    settings = {"currents_url": str(url), "start_date": "2024-05-01"}
+    catalog = selecting(discover(settings, tmp_path), list(STREAMS.values()))
+    first = sync(settings, catalog, tmp_path)
+    for event_type, stream in STREAMS.items():
+        assert by_id(first, stream) == data.of(event_type)
+    second = sync(settings, catalog, tmp_path, state=first.last_state)
+    assert second.records == []
+    with_dau = run_tap(settings, tmp_path)  # no catalog: dau, from Braze's API
+    assert with_dau.returncode != 0
+    assert "api_key: required" in with_dau.stderr
+    assert "Traceback" not in with_dau.stderr
+
+
+def test_discovery_takes_the_schema_of_an_older_file_when_the_newest_is_unreadable(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "bucket"
+    data = tree(3, event_types=[EMAIL], files_per_hour=1)
+    newest = data.files[-1]
+    newest.content = b"not an avro file at all"
+    write_folder(data.files, folder)
+    settings = config(str(folder), currents_skip_bad_files=True)
+    found = discover(settings, tmp_path)
+    (entry,) = [e for e in found["streams"] if e["tap_stream_id"] == STREAMS[EMAIL]]
+    assert "email_address" in entry["schema"]["properties"]
+    run = sync(settings, selecting(found, [STREAMS[EMAIL]]), tmp_path)
+    assert run.stderr.count(newest.key) == 1  # the sync skips it, with one warning
+    assert set(ids_of(run, STREAMS[EMAIL])) == set(data.of(EMAIL)) - set(newest.ids)
+
+
 def test_a_store_that_refuses_the_credentials_fails_naming_bucket_operation_and_source(
     tmp_path: Path,
 ) -> None:
