@@ -167,7 +167,7 @@ class BrazeClient:
             on_backoff=lambda details: self._log_retry(details, what, tries),
         )
         def attempt() -> list[object]:
-            return self._attempt(asked, request)
+            return self._attempt(asked, request, defer_if_held=defer_if_held)
 
         try:
             if defer_if_held:
@@ -248,8 +248,14 @@ class BrazeClient:
             self._local.session = session
         return session
 
-    def _attempt(self, asked: Asked, request: Request) -> list[object]:
+    def _attempt(
+        self, asked: Asked, request: Request, *, defer_if_held: bool = False
+    ) -> list[object]:
         gate = self._pools.gate(request.endpoint.pool)
+        if defer_if_held and gate.seconds_remaining() > 0:
+            # held since the request began (a retry after a 5xx, another worker's 429):
+            # the worker goes to another pool's request rather than wait here
+            raise PoolHeld(request.endpoint.pool)
         gate.wait(self._stop)
         if self._stop.is_set():
             raise FetchCancelled(asked.description)
