@@ -4,7 +4,7 @@ Files downloaded from a bucket (Currents files read ahead of the one being decod
 user export's archive) go to a folder of the run's own under the system's temporary
 folder, named with the run's process id. It is removed when the run ends, however it
 ends but SIGKILL; so each run first removes the folders of runs whose process is gone,
-which a SIGKILL left behind.
+which a SIGKILL left behind, and the root folder once it is empty.
 """
 
 from __future__ import annotations
@@ -46,17 +46,31 @@ def remove_leftovers(root: Path) -> list[Path]:
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
+    _remove_if_empty(root)
     return removed
+
+
+def _remove_if_empty(root: Path) -> None:
+    """The root goes too once no run has a folder in it: nothing of the tap stays."""
+    with contextlib.suppress(OSError):  # not empty: another run's folder is in it
+        root.rmdir()
 
 
 @contextlib.contextmanager
 def scratch_folder(root: Path | None = None) -> Iterator[Path]:
     """A fresh folder of this run's, removed on exit; leftovers of dead runs go first."""
     root = root or scratch_root()
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     remove_leftovers(root)
-    folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+    for last_try in (False, True):
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+            break
+        except FileNotFoundError:  # another run removed the empty root meanwhile
+            if last_try:
+                raise
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        _remove_if_empty(root)

@@ -307,6 +307,7 @@ def test_sigkill_during_an_export_leaves_nothing_after_the_next_run(tmp_path: Pa
     assert again.returncode == 0, again.stderr[-3000:]
     assert "left by a run that was killed" in again.stderr
     assert scratch_files(tmp_path) == []
+    assert list((tmp_path / "tmp").iterdir()) == []  # its folders too: nothing of the tap
 
 
 # -- users: the workspace's own bucket ----------------------------------------------------------
