@@ -57,7 +57,7 @@ MAX_RATE_LIMIT_WAITS = 20
 class ClientOptions:
     """What the client needs of the settings."""
 
-    api_key: str
+    api_key: str = field(repr=False)  # a repr must never show the key
     api_url: str
     request_timeout: float
     max_retries: int

@@ -761,7 +761,7 @@ def unknown_settings(config: Mapping[str, Any], known: Iterable[str]) -> list[st
 class Settings:
     """Validated settings, with defaults applied and values parsed."""
 
-    api_key: str
+    api_key: str = field(repr=False)  # a repr must never show the key
     api_url: str
     start_date: dt.date | None
     end_date: dt.date | None

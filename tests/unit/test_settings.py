@@ -366,3 +366,19 @@ def test_user_export_settings_parse_with_the_currents_options_as_fallback() -> N
         }
     )
     assert elsewhere.users_export_storage.credentials_from != "currents_storage_options"
+
+
+def test_no_repr_of_the_settings_shows_a_secret() -> None:
+    """A repr may reach a log (a debugger's, an exception's locals): never a secret."""
+    settings = parse_settings(
+        {
+            "api_key": "api-key-DO-NOT-LEAK-123456",
+            "pii": "hash",
+            "pii_hash_key": "hash-key-DO-NOT-LEAK-123456",
+            "currents_url": "s3://bucket/prefix",
+            "currents_storage_options": {"aws_access_key_id": "A", "aws_secret_access_key": SECRET},
+        }
+    )
+    shown = repr(settings) + repr(settings.client_options) + repr(settings.currents_storage)
+    for secret in ("api-key-DO-NOT-LEAK-123456", "hash-key-DO-NOT-LEAK-123456", SECRET):
+        assert secret not in shown
