@@ -165,7 +165,7 @@ def list_params(since: str | None, offset: int) -> dict[str, str | int]:
     params: dict[str, str | int] = {"limit": PAGE_SIZE}
     if since is not None:
         params["modified_after"] = since
-    if offset:
+    if offset:  # none on the first page: Braze lists "Offset must be greater than 0"
         params["offset"] = offset
     return params
 
