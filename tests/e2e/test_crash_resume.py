@@ -76,10 +76,17 @@ SCENARIOS = [
     ids=["dau-sequential", "dau-parallel", "five-streams-parallel"],
 )
 def test_killed_at_random_moments_the_runs_together_deliver_everything(
-    tmp_path: Path, streams: tuple[str, ...], window_days: int, parallel: int, seed: int
+    tmp_path: Path,
+    streams: tuple[str, ...],
+    window_days: int,
+    parallel: int,
+    seed: int,
+    reading: str,
 ) -> None:
     rng = random.Random(seed)
-    with BrazeEmulator(api_key=API_KEY, apps=APPS, today=LAST, latency=0.05) as braze:
+    with BrazeEmulator(
+        api_key=API_KEY, apps=APPS, today=LAST, latency=0.05, ending_at_reading=reading
+    ) as braze:
         config = base_config(
             braze,
             app_ids=list(APPS),

@@ -40,11 +40,16 @@ def sync(
     state: dict[str, Any] | None = None,
     fault: Fault | None = None,
     streams: tuple[str, ...] = ("dau",),
+    reading: str = "through",
     **settings: Any,
 ) -> tuple[TapRun, BrazeEmulator]:
     # Random latency makes parallel requests finish in a different order every time.
     with BrazeEmulator(
-        api_key=API_KEY, apps=APPS, today=dt.date(2024, 12, 31), latency_jitter=0.02
+        api_key=API_KEY,
+        apps=APPS,
+        today=dt.date(2024, 12, 31),
+        latency_jitter=0.02,
+        ending_at_reading=reading,
     ) as braze:
         if fault:
             braze.add_fault(fault)
@@ -71,9 +76,11 @@ def test_backfill_output_is_identical_to_a_sequential_run(tmp_path: Path, parall
     assert len(braze_n.dau_requests()) == len(braze_1.dau_requests())
 
 
-def test_history_discovery_output_is_identical_to_a_sequential_run(tmp_path: Path) -> None:
-    sequential, braze_1 = sync(tmp_path, 1)
-    concurrent, braze_4 = sync(tmp_path, 4)
+def test_history_discovery_output_is_identical_to_a_sequential_run(
+    tmp_path: Path, reading: str
+) -> None:
+    sequential, braze_1 = sync(tmp_path, 1, reading=reading)
+    concurrent, braze_4 = sync(tmp_path, 4, reading=reading)
     assert sequential.returncode == concurrent.returncode == 0
     assert comparable(concurrent) == comparable(sequential)
     # discovery walks each series one window at a time: no request is wasted
@@ -100,10 +107,14 @@ def test_a_failure_leaves_the_same_output_as_a_sequential_run(tmp_path: Path) ->
     assert any(r["app_id"] == "app-03" for r in sequential.records)
 
 
-def test_every_stream_output_is_identical_to_a_sequential_run(tmp_path: Path) -> None:
+def test_every_stream_output_is_identical_to_a_sequential_run(tmp_path: Path, reading: str) -> None:
     """Requests in flight across series and across streams; messages in sequential order."""
-    sequential, braze_1 = sync(tmp_path, 1, start_date="2024-01-01", streams=KPI_STREAMS)
-    concurrent, braze_n = sync(tmp_path, 6, start_date="2024-01-01", streams=KPI_STREAMS)
+    sequential, braze_1 = sync(
+        tmp_path, 1, start_date="2024-01-01", streams=KPI_STREAMS, reading=reading
+    )
+    concurrent, braze_n = sync(
+        tmp_path, 6, start_date="2024-01-01", streams=KPI_STREAMS, reading=reading
+    )
     assert sequential.returncode == concurrent.returncode == 0
     assert {r["stream"] for r in (m for m in sequential.messages if m["type"] == "RECORD")} == set(
         KPI_STREAMS
