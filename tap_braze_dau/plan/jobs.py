@@ -263,9 +263,10 @@ class JobRunner:
 
     Should Braze refuse (400) an `ending_at` in the future, on the day after the last one
     to sync (a request for today asks for it, see windows.py), the window is asked again
-    without that day, then a day (hour) shorter each time while Braze refuses one still in
-    the future (a workspace west of the configured zone has not begun the configured
-    "today"), and every later window of the run ends where the first accepted one did:
+    without that day and never past the current day (hour; `end_date` may be ahead), then
+    a day (hour) shorter each time while Braze refuses one still in the future (a
+    workspace west of the configured zone has not begun the configured "today"), and
+    every later window of the run ends where the first accepted one did:
     the days to sync then arrive whichever way Braze reads `ending_at`, up to the last
     one Braze accepts; today's partial day only where that is today and it reads
     "through", else with the next run. `now` is the clock that says what the future is.
@@ -309,30 +310,31 @@ class JobRunner:
 
     def _run(self, job: Job) -> JobResult:
         if isinstance(job, WindowJob):
-            with self._lock:
-                window = capped(job.window, self._last_accepted.get(job.window.hourly))
-            if window is None:
-                return JobResult()
-            return JobResult([(window, self._window(job, window))])
+            answered = self._window(job, job.window)
+            # None: Braze takes no day of it yet; the series still ends here
+            return JobResult([answered or (job.window, CheckedRows([]))])
         with self._lock:
             start, found = self._walks.pop(id(job), (0, []))
         for position in range(start, len(job.windows)):
             window = job.windows[position]
             try:
-                checked = self._window(job, window)
+                answered = self._window(job, window)
             except PoolHeld:
                 with self._lock:
                     self._walks[id(job)] = (position, found)
                 raise
-            if checked.rows:
-                found.append((window, checked))
-            if history_ended(checked, window):
+            if answered is None:
+                continue  # all of it ahead of what Braze takes: says nothing of history
+            if answered[1].rows:
+                found.append(answered)
+            if history_ended(answered[1], window):
                 break
         return JobResult(list(reversed(found)))
 
-    def _window(self, job: Job, window: Window) -> CheckedRows:
-        """One window of `job`'s series; if Braze refuses an `ending_at` in the future
-        on it, asked again shorter (see the class)."""
+    def _window(self, job: Job, window: Window) -> tuple[Window, CheckedRows] | None:
+        """One window of `job`'s series, as asked (capped at the last day Braze accepted
+        as an end this run) with its rows; if Braze refuses its `ending_at` for being
+        ahead, asked again shorter (see the class). None when Braze takes no day of it."""
         client, zone = self._client, self._zone
         defer = self._defer
 
@@ -341,27 +343,43 @@ class JobRunner:
                 client, job.stream, job.key, asked, zone, job.keep, defer_if_held=defer
             )
 
+        with self._lock:
+            asked = capped(window, self._last_accepted.get(window.hourly))
+        if asked is None:
+            return None
         try:
-            return fetch(window)
+            return asked, fetch(asked)
         except BrazeRequestError as exc:
-            if not self._future_refusal(exc, window):
+            if not self._future_refusal(exc, asked):
                 raise
             refusal = exc
-        shorter = without_future_day(window, job.keep)
-        if shorter == window:
-            shorter = step_back(window)
-        checked = CheckedRows([])
+        refused = asked
+        shorter = without_future_day(asked, job.keep)
+        if shorter == asked:
+            shorter = step_back(asked)
+        if shorter is not None:  # straight to the current day (hour): a later one is ahead
+            shorter = capped(shorter, self._current(window.hourly))
+        answered: tuple[Window, CheckedRows] | None = None
         while shorter is not None:
             try:
-                checked = fetch(shorter)
+                answered = shorter, fetch(shorter)
                 break
             except BrazeRequestError as exc:
                 if not self._future_refusal(exc, shorter):
                     raise
+                refused = shorter
                 shorter = step_back(shorter)
-        accepted = shorter.last if shorter else window.last - step_of(window.last)
+        if answered:
+            accepted = answered[0].last
+        else:  # no day of it: those before the last refused one, never past the current
+            accepted = min(refused.last - step_of(refused.last), self._current(window.hourly))
         self._note_future_refused(job, window, refusal, accepted)
-        return checked
+        return answered
+
+    def _current(self, hourly: bool) -> dt.date:
+        """The current day in the configured zone, or the current UTC hour."""
+        now = self._now()
+        return last_hour(None, self._zone, now) if hourly else today_in(self._zone, now)
 
     def _future_refusal(self, error: BrazeRequestError, window: Window) -> bool:
         """Whether `error` is Braze refusing `window`'s `ending_at` for being ahead."""

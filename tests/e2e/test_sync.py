@@ -429,6 +429,41 @@ def test_nothing_to_do_when_the_bookmark_is_past_end_date(
     assert bookmark(run.last_state, "ios") == "2024-12-31"
 
 
+def test_an_end_date_ahead_costs_one_refusal_when_braze_refuses_the_future(
+    tmp_path: Path, reading: str
+) -> None:
+    """With `end_date` weeks ahead, every window after today is ahead: the first one
+    Braze refuses is asked again up to today, and every later one not at all."""
+    with BrazeEmulator(
+        api_key=API_KEY,
+        apps={"ios": dt.date(2020, 1, 1)},
+        ending_at_reading=reading,
+        refuse_future_ending_at=True,
+    ) as braze:
+        before = dt.datetime.now(dt.timezone.utc).date()
+        start = before - dt.timedelta(days=20)
+        config = base_config(
+            braze,
+            app_ids=["ios"],
+            start_date=start.isoformat(),
+            end_date=(before + dt.timedelta(days=40)).isoformat(),
+            window_days=7,
+            max_parallel_requests=1,
+        )
+        run = run_tap(config, tmp_path)
+        after = dt.datetime.now(dt.timezone.utc).date()
+        assert run.returncode == 0, run.stderr
+        refused = [r for r in braze.dau_requests() if r.status == 400]
+        assert len(refused) == 1
+        assert run.stderr.count("Braze refused ending_at") == 1
+        for series in ("ios", WORKSPACE):
+            wanted = [
+                braze.expected(series, start, today - dt.timedelta(days=reading == "before"))
+                for today in (before, after)
+            ]
+            assert run.days(series) in wanted
+
+
 def test_a_refused_future_ending_at_is_asked_again_without_it(tmp_path: Path, reading: str) -> None:
     """Braze does not document what an ending_at in the future answers. Should it refuse
     the one the tap sends to get today (the day after it, see plan/windows.py), the tap
@@ -476,29 +511,32 @@ def zones_a_day_apart(now: dt.datetime) -> tuple[str, str]:
     raise AssertionError(msg)
 
 
+@pytest.mark.parametrize("first_run", ["from start_date", "history discovery"])
 def test_a_refused_ending_at_still_ahead_in_a_workspace_west_of_the_zone(
-    tmp_path: Path, reading: str
+    tmp_path: Path, reading: str, first_run: str
 ) -> None:
     """Early in the configured day, a workspace to its west has not begun it: asked
     without the day after, ending_at is still ahead there. Should Braze refuse that too,
     the tap steps back a day more instead of failing, and every later window ends there:
-    every day up to the workspace's today arrives ("through"; its yesterday, "before")."""
+    every day up to the workspace's today arrives ("through"; its yesterday, "before").
+    A walk back through history whose first window Braze takes no day of goes on."""
     configured, workspace = zones_a_day_apart(dt.datetime.now(dt.timezone.utc))
+    before = dt.datetime.now(ZoneInfo(workspace)).date()
+    start = before - dt.timedelta(days=10)
     with BrazeEmulator(
         api_key=API_KEY,
-        apps={"ios": dt.date(2020, 1, 1)},
+        apps={"ios": start},
         workspace_tz=workspace,
         ending_at_reading=reading,
         refuse_future_ending_at=True,
     ) as braze:
-        before = dt.datetime.now(ZoneInfo(workspace)).date()
-        start = before - dt.timedelta(days=10)
+        dates = (
+            {"start_date": start.isoformat()}
+            if first_run == "from start_date"
+            else {"window_days": 2}  # the first window: the configured today and the day after
+        )
         config = base_config(
-            braze,
-            app_ids=["ios"],
-            start_date=start.isoformat(),
-            timezone=configured,
-            max_parallel_requests=1,
+            braze, app_ids=["ios"], timezone=configured, max_parallel_requests=1, **dates
         )
         run = run_tap(config, tmp_path)
         after = dt.datetime.now(ZoneInfo(workspace)).date()
