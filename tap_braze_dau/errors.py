@@ -110,7 +110,8 @@ class RateLimitedError(Exception):
 
 
 class PoolHeld(Exception):
-    """The job's pool is held (a 429, or the reserve) before its first request was sent:
+    """The job's pool is held (a 429, or the reserve) before its request was sent, or
+    between two of its retries (which carry over: `BrazeClient.fetch`):
     the fetcher puts it back and runs a job of another pool meanwhile."""
 
 

@@ -121,6 +121,9 @@ class BrazeClient:
         self._lock = threading.Lock()
         #: 429s met by deferred requests (`_deferring`), per request.
         self._rate_limit_waits: Counter[tuple[str, tuple[tuple[str, str | int], ...]]] = Counter()
+        #: Transient failures of deferred requests put back (`PoolHeld`), per request: the
+        #: retries left carry over, so a request is never tried more than max_retries + 1.
+        self._failures_before: Counter[tuple[str, tuple[tuple[str, str | int], ...]]] = Counter()
         self._headers = {
             "Authorization": f"Bearer {options.api_key}",
             "Accept": "application/json",
@@ -149,6 +152,10 @@ class BrazeClient:
             self._options.api_key,
         )
         tries = self._options.max_retries + 1
+        identity = (request.endpoint.path, tuple(sorted(request.params.items())))
+        with self._lock:
+            failed_before = self._failures_before.pop(identity, 0)
+        failed = 0
 
         @backoff.on_exception(
             self._rate_limit_pauses,
@@ -160,19 +167,33 @@ class BrazeClient:
         @backoff.on_exception(
             self._transient_waits,
             TransientError,
-            max_tries=tries,
+            max_tries=max(1, tries - failed_before),
             jitter=None,
             logger=None,
             giveup=lambda _exc: self._stop.is_set(),
             on_backoff=lambda details: self._log_retry(details, what, tries),
         )
         def attempt() -> list[object]:
-            return self._attempt(asked, request, defer_if_held=defer_if_held)
+            nonlocal failed
+            if failed and defer_if_held and self._pools.gate(pool).seconds_remaining() > 0:
+                # held since the last attempt (another worker's 429, the reserve): the
+                # worker goes to another pool's request rather than wait here
+                raise PoolHeld(pool)
+            try:
+                return self._attempt(asked, request)
+            except TransientError:
+                failed += 1
+                raise
 
         try:
             if defer_if_held:
                 return self._deferring(attempt, request)
             return attempt()
+        except PoolHeld:
+            if failed:
+                with self._lock:
+                    self._failures_before[identity] = failed_before + failed
+            raise
         except TransientError as exc:
             msg = f"Braze request {what} failed after {tries} tries; last error: {exc}"
             raise BrazeUnavailableError(self.redact(msg)) from None
@@ -248,14 +269,8 @@ class BrazeClient:
             self._local.session = session
         return session
 
-    def _attempt(
-        self, asked: Asked, request: Request, *, defer_if_held: bool = False
-    ) -> list[object]:
+    def _attempt(self, asked: Asked, request: Request) -> list[object]:
         gate = self._pools.gate(request.endpoint.pool)
-        if defer_if_held and gate.seconds_remaining() > 0:
-            # held since the request began (a retry after a 5xx, another worker's 429):
-            # the worker goes to another pool's request rather than wait here
-            raise PoolHeld(request.endpoint.pool)
         gate.wait(self._stop)
         if self._stop.is_set():
             raise FetchCancelled(asked.description)

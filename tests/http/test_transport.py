@@ -19,7 +19,8 @@ import requests
 from braze_emulator import BrazeEmulator, Fault
 from tap_braze_dau.braze import transport
 from tap_braze_dau.braze.client import BrazeClient, ClientOptions, Request
-from tap_braze_dau.errors import TransientError
+from tap_braze_dau.braze.rate_limits import RateLimitPools
+from tap_braze_dau.errors import BrazeUnavailableError, PoolHeld, TransientError
 from tap_braze_dau.streams import DAU
 
 BODY = b'{"message": "success", "data": []}'
@@ -184,3 +185,40 @@ def test_a_request_abandoned_at_the_timeout_keeps_its_session_to_itself() -> Non
         assert retried is not abandoned
         assert client.fetch(request)
         assert client.session() is retried
+
+
+def test_a_request_put_back_between_retries_keeps_the_retries_it_used() -> None:
+    """A deferring request whose pool closes between two retries (here at the reserve:
+    4 requests a 3-second window, half kept for the workspace's other clients) goes back
+    to the queue rather than wait in its worker; asked again, it has only the retries
+    left, so Braze sees max_retries + 1 attempts in all, however often it was put back."""
+    key = "sk-transport-test-key-000000"
+    with BrazeEmulator(
+        api_key=key, apps={"ios": dt.date(2024, 1, 1)}, rate_limit=4, rate_period=3
+    ) as braze:
+        braze.add_fault(Fault("status", status=503, count=-1))
+        options = ClientOptions(
+            api_key=key,
+            api_url=braze.url,
+            request_timeout=5,
+            max_retries=3,
+            retry_wait_seconds=0.01,
+            rate_limit_reserve=0.5,
+        )
+        pools = RateLimitPools()
+        client = BrazeClient(options, logger=logging.getLogger("tests"), pools=pools)
+        request = Request("dau", DAU.endpoint, {"length": 2}, "/kpi/dau/data_series (test)")
+        put_back = 0
+        for _turn in range(50):  # what the fetcher does: put back, ask again later
+            try:
+                client.fetch(request, defer_if_held=True)
+            except PoolHeld:
+                put_back += 1
+                pools.gate(request.endpoint.pool).wait(threading.Event())
+                continue
+            except BrazeUnavailableError:
+                break
+        else:
+            pytest.fail("the request was put back for ever")
+        assert put_back >= 1, "the pool never closed between retries: the test proved nothing"
+        assert len(braze.requests) == options.max_retries + 1
