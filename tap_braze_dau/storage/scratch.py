@@ -12,9 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from tap_braze_dau.errors import StorageError
 
 #: The folder holding every run's scratch folder (one per user).
 ROOT_NAME = "tap-braze-dau"
@@ -50,6 +53,21 @@ def remove_leftovers(root: Path) -> list[Path]:
     return removed
 
 
+def _check_private(root: Path) -> None:
+    """The root must be this user's own folder, closed to others: its name is known in
+    advance, so another user of the machine could have made it (or a link by its name)
+    to receive the downloads, which hold personal data."""
+    info = root.lstat()
+    own = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    if stat.S_ISDIR(info.st_mode) and own and not info.st_mode & 0o077:
+        return
+    msg = (
+        f"the scratch folder {root} is not this user's private folder (a link, another "
+        "user's, or open to others): remove it, or set TMPDIR to a folder of your own"
+    )
+    raise StorageError(msg)
+
+
 def _remove_if_empty(root: Path) -> None:
     """The root goes too once no run has a folder in it: nothing of the tap stays."""
     with contextlib.suppress(OSError):  # not empty: another run's folder is in it
@@ -63,6 +81,7 @@ def scratch_folder(root: Path | None = None) -> Iterator[Path]:
     remove_leftovers(root)
     for last_try in (False, True):
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _check_private(root)
         try:
             folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
             break

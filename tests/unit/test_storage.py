@@ -7,6 +7,7 @@ from textwrap import dedent
 
 import pytest
 
+from tap_braze_dau.errors import StorageError
 from tap_braze_dau.storage.aws_profile import profile_name
 from tap_braze_dau.storage.location import Location, parse_location
 from tap_braze_dau.storage.options import (
@@ -14,6 +15,7 @@ from tap_braze_dau.storage.options import (
     StorageOptions,
     check_storage_options,
 )
+from tap_braze_dau.storage.scratch import scratch_folder
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # noqa: S105 - a fake, to catch leaks
 
@@ -406,3 +408,24 @@ def test_a_profile_without_keys_is_said(
     assert "aws_access_key_id" not in options.config
     assert options.credentials_from.startswith(f"{ENVIRONMENT_CHAIN}; ")
     assert says in options.credentials_from
+
+
+def test_the_scratch_folder_leaves_nothing_and_takes_only_a_private_root(tmp_path: Path) -> None:
+    root = tmp_path / "tap-braze-dau-scratch"
+    with scratch_folder(root) as folder:
+        (folder / "download.avro").write_bytes(b"x")
+        assert folder.parent == root
+    assert not root.exists()  # the root too, once empty
+    root.mkdir(mode=0o755)  # made by someone else, or open to others
+    root.chmod(0o755)
+    (root / "theirs").write_bytes(b"")  # not empty, so not removed as a leftover
+    with pytest.raises(StorageError, match="not this user's private folder"), scratch_folder(root):
+        pass
+    (root / "theirs").unlink()
+    root.rmdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    root.symlink_to(elsewhere)  # a link by its name
+    with pytest.raises(StorageError, match=str(root)), scratch_folder(root):
+        pass
+    assert list(elsewhere.iterdir()) == []
