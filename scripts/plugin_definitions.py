@@ -127,7 +127,11 @@ def definition(info: dict[str, Any]) -> dict[str, Any]:
         "docs": urls["Documentation"],
         "executable": info["name"],
         "capabilities": list(info["capabilities"]),
-        "settings_group_validation": [list(info["settings"].get("required", []))],
+        # Configured: the API key, or a Currents bucket alone (read with no key).
+        "settings_group_validation": [
+            list(info["settings"].get("required", [])),
+            ["currents_url"],
+        ],
         "settings": settings(info["settings"]["properties"]),
     }
 

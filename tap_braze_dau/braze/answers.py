@@ -18,7 +18,7 @@ tests/unit/test_answers.py drives them with arbitrary ones. No message quotes th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from tap_braze_dau.braze.rate_limits import rate_limited
@@ -41,7 +41,7 @@ class Asked:
     permission: str
     api_url: str
     description: str
-    secret: str
+    secret: str = field(repr=False)  # the API key: a repr must never show it
 
 
 # -- bodies -------------------------------------------------------------------------------

@@ -103,7 +103,8 @@ def test_the_plugin_definitions_declare_everything_about_reports(
         "pii_hash_key",
         "users_export_storage_options",
     ]
-    assert definition["settings_group_validation"] == [["api_key"]]
+    # the API key, or a Currents bucket alone (a run of Currents streams needs no key)
+    assert definition["settings_group_validation"] == [["api_key"], ["currents_url"]]
     assert definition["executable"] == "tap-braze-dau"
     assert definition["namespace"] == "tap_braze_dau"
 
