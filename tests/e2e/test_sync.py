@@ -429,32 +429,35 @@ def test_nothing_to_do_when_the_bookmark_is_past_end_date(
     assert bookmark(run.last_state, "ios") == "2024-12-31"
 
 
-def test_an_end_date_ahead_costs_one_refusal_when_braze_refuses_the_future(
-    tmp_path: Path, reading: str
+def sync_refusing_the_future(
+    tmp_path: Path,
+    reading: str,
+    *,
+    start: dt.date,
+    refusals: int,
+    workspace: str = "UTC",
+    app_since: dt.date = dt.date(2020, 1, 1),
+    **settings: Any,
 ) -> None:
-    """With `end_date` weeks ahead, every window after today is ahead: the first one
-    Braze refuses is asked again up to today, and every later one not at all."""
+    """One sync of dau for "ios" against a Braze that refuses an `ending_at` in a day it
+    has not begun: it succeeds after `refusals` 400s and one warning, and delivers every
+    day from `start` to the workspace's today ("through"; its yesterday, "before"),
+    whichever today the run ended in."""
+    zone = ZoneInfo(workspace)
+    before = dt.datetime.now(zone).date()
     with BrazeEmulator(
         api_key=API_KEY,
-        apps={"ios": dt.date(2020, 1, 1)},
+        apps={"ios": app_since},
+        workspace_tz=workspace,
         ending_at_reading=reading,
         refuse_future_ending_at=True,
     ) as braze:
-        before = dt.datetime.now(dt.timezone.utc).date()
-        start = before - dt.timedelta(days=20)
-        config = base_config(
-            braze,
-            app_ids=["ios"],
-            start_date=start.isoformat(),
-            end_date=(before + dt.timedelta(days=40)).isoformat(),
-            window_days=7,
-            max_parallel_requests=1,
-        )
+        config = base_config(braze, app_ids=["ios"], max_parallel_requests=1, **settings)
         run = run_tap(config, tmp_path)
-        after = dt.datetime.now(dt.timezone.utc).date()
+        after = dt.datetime.now(zone).date()
         assert run.returncode == 0, run.stderr
         refused = [r for r in braze.dau_requests() if r.status == 400]
-        assert len(refused) == 1
+        assert len(refused) == refusals
         assert run.stderr.count("Braze refused ending_at") == 1
         for series in ("ios", WORKSPACE):
             wanted = [
@@ -464,36 +467,34 @@ def test_an_end_date_ahead_costs_one_refusal_when_braze_refuses_the_future(
             assert run.days(series) in wanted
 
 
+def test_an_end_date_ahead_costs_one_refusal_when_braze_refuses_the_future(
+    tmp_path: Path, reading: str
+) -> None:
+    """With `end_date` weeks ahead, every window after today is ahead: the first one
+    Braze refuses is asked again up to today, and every later one not at all."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    start = today - dt.timedelta(days=20)
+    sync_refusing_the_future(
+        tmp_path,
+        reading,
+        start=start,
+        refusals=1,
+        start_date=start.isoformat(),
+        end_date=(today + dt.timedelta(days=40)).isoformat(),
+        window_days=7,
+    )
+
+
 def test_a_refused_future_ending_at_is_asked_again_without_it(tmp_path: Path, reading: str) -> None:
     """Braze does not document what an ending_at in the future answers. Should it refuse
     the one the tap sends to get today (the day after it, see plan/windows.py), the tap
     asks for that window again without the future day, and for every later one directly:
     one refusal a run, every day up to yesterday delivered whichever way Braze reads
     ending_at, and today where it reads "through"; the run does not fail."""
-    with BrazeEmulator(
-        api_key=API_KEY,
-        apps={"ios": dt.date(2020, 1, 1)},
-        ending_at_reading=reading,
-        refuse_future_ending_at=True,
-    ) as braze:
-        before = dt.datetime.now(dt.timezone.utc).date()
-        start = before - dt.timedelta(days=10)
-        config = base_config(
-            braze, app_ids=["ios"], start_date=start.isoformat(), max_parallel_requests=1
-        )
-        run = run_tap(config, tmp_path)
-        after = dt.datetime.now(dt.timezone.utc).date()
-        assert run.returncode == 0, run.stderr
-        refused = [r for r in braze.dau_requests() if r.status == 400]
-        assert len(refused) == 1, "asked without the future day from then on"
-        assert run.stderr.count("Braze refused ending_at") == 1
-        for series in ("ios", WORKSPACE):
-            got = run.days(series)
-            wanted = [
-                braze.expected(series, start, today - dt.timedelta(days=reading == "before"))
-                for today in (before, after)
-            ]
-            assert got in wanted
+    start = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=10)
+    sync_refusing_the_future(
+        tmp_path, reading, start=start, refusals=1, start_date=start.isoformat()
+    )
 
 
 def zones_a_day_apart(now: dt.datetime) -> tuple[str, str]:
@@ -521,32 +522,20 @@ def test_a_refused_ending_at_still_ahead_in_a_workspace_west_of_the_zone(
     every day up to the workspace's today arrives ("through"; its yesterday, "before").
     A walk back through history whose first window Braze takes no day of goes on."""
     configured, workspace = zones_a_day_apart(dt.datetime.now(dt.timezone.utc))
-    before = dt.datetime.now(ZoneInfo(workspace)).date()
-    start = before - dt.timedelta(days=10)
-    with BrazeEmulator(
-        api_key=API_KEY,
-        apps={"ios": start},
-        workspace_tz=workspace,
-        ending_at_reading=reading,
-        refuse_future_ending_at=True,
-    ) as braze:
-        dates = (
-            {"start_date": start.isoformat()}
-            if first_run == "from start_date"
-            else {"window_days": 2}  # the first window: the configured today and the day after
-        )
-        config = base_config(
-            braze, app_ids=["ios"], timezone=configured, max_parallel_requests=1, **dates
-        )
-        run = run_tap(config, tmp_path)
-        after = dt.datetime.now(ZoneInfo(workspace)).date()
-        assert run.returncode == 0, run.stderr
-        refused = [r for r in braze.dau_requests() if r.status == 400]
-        assert len(refused) == 2, "the first series steps back twice, the others not at all"
-        assert run.stderr.count("Braze refused ending_at") == 1
-        for series in ("ios", WORKSPACE):
-            wanted = [
-                braze.expected(series, start, today - dt.timedelta(days=reading == "before"))
-                for today in (before, after)
-            ]
-            assert run.days(series) in wanted
+    start = dt.datetime.now(ZoneInfo(workspace)).date() - dt.timedelta(days=10)
+    dates = (
+        {"start_date": start.isoformat()}
+        if first_run == "from start_date"
+        else {"window_days": 2}  # the first window: the configured today and the day after
+    )
+    # the first series steps back twice, the others not at all
+    sync_refusing_the_future(
+        tmp_path,
+        reading,
+        start=start,
+        refusals=2,
+        workspace=workspace,
+        app_since=start,
+        timezone=configured,
+        **dates,
+    )
