@@ -160,30 +160,33 @@ def test_a_streamed_body_is_bounded_by_the_max_bytes_it_is_given(
         assert answer.body == body
 
 
+KEY = "sk-transport-test-key-000000"
+#: One small request of the client's tests.
+DAU_REQUEST = Request("dau", DAU.endpoint, {"length": 2}, "/kpi/dau/data_series (test)")
+
+
 def test_a_request_abandoned_at_the_timeout_keeps_its_session_to_itself() -> None:
     """`requests.Session` is not thread-safe, and an abandoned read may still be using
     its session: the retry that follows gets a new one; a request that was answered
     leaves the session to the next (its connections are reused). The first answer
     trickles in a byte every 0.2 s: only the whole-request bound can end it (a stall
     would race the socket's own read timeout, which frees the session)."""
-    key = "sk-transport-test-key-000000"
-    with BrazeEmulator(api_key=key, apps={"ios": dt.date(2024, 1, 1)}) as braze:
+    with BrazeEmulator(api_key=KEY, apps={"ios": dt.date(2024, 1, 1)}) as braze:
         braze.add_fault(Fault("trickle", seconds=0.2, count=1))
         options = ClientOptions(
-            api_key=key,
+            api_key=KEY,
             api_url=braze.url,
             request_timeout=0.5,
             max_retries=2,
             retry_wait_seconds=0.01,
         )
         client = BrazeClient(options, logger=logging.getLogger("tests"))
-        request = Request("dau", DAU.endpoint, {"length": 2}, "/kpi/dau/data_series (test)")
         abandoned = client.session()
-        assert client.fetch(request)
+        assert client.fetch(DAU_REQUEST)
         assert [r.fault for r in braze.requests] == ["trickle", None]
         retried = client.session()
         assert retried is not abandoned
-        assert client.fetch(request)
+        assert client.fetch(DAU_REQUEST)
         assert client.session() is retried
 
 
@@ -192,13 +195,12 @@ def test_a_request_put_back_between_retries_keeps_the_retries_it_used() -> None:
     4 requests a 3-second window, half kept for the workspace's other clients) goes back
     to the queue rather than wait in its worker; asked again, it has only the retries
     left, so Braze sees max_retries + 1 attempts in all, however often it was put back."""
-    key = "sk-transport-test-key-000000"
     with BrazeEmulator(
-        api_key=key, apps={"ios": dt.date(2024, 1, 1)}, rate_limit=4, rate_period=3
+        api_key=KEY, apps={"ios": dt.date(2024, 1, 1)}, rate_limit=4, rate_period=3
     ) as braze:
         braze.add_fault(Fault("status", status=503, count=-1))
         options = ClientOptions(
-            api_key=key,
+            api_key=KEY,
             api_url=braze.url,
             request_timeout=5,
             max_retries=3,
@@ -207,14 +209,13 @@ def test_a_request_put_back_between_retries_keeps_the_retries_it_used() -> None:
         )
         pools = RateLimitPools()
         client = BrazeClient(options, logger=logging.getLogger("tests"), pools=pools)
-        request = Request("dau", DAU.endpoint, {"length": 2}, "/kpi/dau/data_series (test)")
         put_back = 0
         for _turn in range(50):  # what the fetcher does: put back, ask again later
             try:
-                client.fetch(request, defer_if_held=True)
+                client.fetch(DAU_REQUEST, defer_if_held=True)
             except PoolHeld:
                 put_back += 1
-                pools.gate(request.endpoint.pool).wait(threading.Event())
+                pools.gate(DAU_REQUEST.endpoint.pool).wait(threading.Event())
                 continue
             except BrazeUnavailableError:
                 break
