@@ -67,6 +67,9 @@ class ClientOptions:
     rate_limit_reserve: float = 0.1
 
 
+RequestIdentity = tuple[str, tuple[tuple[str, str | int], ...]]
+
+
 @dataclass(frozen=True)
 class Request:
     """One GET of one stream's endpoint; `description` names it in messages, `context`
@@ -79,6 +82,11 @@ class Request:
     context: Mapping[str, str] = field(default_factory=dict)
     #: A POST of this JSON body (None: a GET).
     body: Mapping[str, object] | None = None
+
+    @property
+    def identity(self) -> RequestIdentity:
+        """The same request, however often it is put back (`PoolHeld`) and asked again."""
+        return (self.endpoint.path, tuple(sorted(self.params.items())))
 
 
 def log_request_duration(request: Request, status: int, seconds: float) -> None:
@@ -120,10 +128,10 @@ class BrazeClient:
         self._local = threading.local()
         self._lock = threading.Lock()
         #: 429s met by deferred requests (`_deferring`), per request.
-        self._rate_limit_waits: Counter[tuple[str, tuple[tuple[str, str | int], ...]]] = Counter()
+        self._rate_limit_waits: Counter[RequestIdentity] = Counter()
         #: Transient failures of deferred requests put back (`PoolHeld`), per request: the
         #: retries left carry over, so a request is never tried more than max_retries + 1.
-        self._failures_before: Counter[tuple[str, tuple[tuple[str, str | int], ...]]] = Counter()
+        self._failures_before: Counter[RequestIdentity] = Counter()
         self._headers = {
             "Authorization": f"Bearer {options.api_key}",
             "Accept": "application/json",
@@ -138,11 +146,10 @@ class BrazeClient:
         """The `data` list Braze answers to `request`, or the tap's own error.
 
         `defer_if_held`: raise `PoolHeld` instead of waiting when the request's pool is
-        held before anything was sent (the caller has other work to do meanwhile).
+        held before an attempt (the caller has other work to do meanwhile); the retries
+        it used carry over to when it is asked again.
         """
         pool = request.endpoint.pool
-        if defer_if_held and self._pools.gate(pool).seconds_remaining() > 0:
-            raise PoolHeld(pool)
         what = request.description
         asked = Asked(
             request.stream,
@@ -152,7 +159,7 @@ class BrazeClient:
             self._options.api_key,
         )
         tries = self._options.max_retries + 1
-        identity = (request.endpoint.path, tuple(sorted(request.params.items())))
+        identity = request.identity
         with self._lock:
             failed_before = self._failures_before.pop(identity, 0)
         failed = 0
@@ -175,9 +182,9 @@ class BrazeClient:
         )
         def attempt() -> list[object]:
             nonlocal failed
-            if failed and defer_if_held and self._pools.gate(pool).seconds_remaining() > 0:
-                # held since the last attempt (another worker's 429, the reserve): the
-                # worker goes to another pool's request rather than wait here
+            if defer_if_held and self._pools.gate(pool).seconds_remaining() > 0:
+                # held (a 429, the reserve), before the first attempt or since the last:
+                # the worker goes to another pool's request rather than wait here
                 raise PoolHeld(pool)
             try:
                 return self._attempt(asked, request)
@@ -224,10 +231,9 @@ class BrazeClient:
         try:
             return attempt()
         except RateLimitedError:
-            identity = (request.endpoint.path, tuple(sorted(request.params.items())))
             with self._lock:
-                self._rate_limit_waits[identity] += 1
-                waits = self._rate_limit_waits[identity]
+                self._rate_limit_waits[request.identity] += 1
+                waits = self._rate_limit_waits[request.identity]
             if waits >= MAX_RATE_LIMIT_WAITS:
                 raise
             raise PoolHeld(request.endpoint.pool) from None
